@@ -1,0 +1,52 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { GlimpseConfig } from '@glimpse/config';
+import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
+import { FilesystemStore, Stores } from '@glimpse/stores';
+import { API_SETTINGS, apiSettings } from './api.settings';
+import { GlanceErrorFilter } from './http/glance-error.filter';
+import { RequestIdMiddleware } from './http/request-id.middleware';
+import { IdentityMiddleware } from './identity/identity.middleware';
+import { ImageDataController } from './images/image-data.controller';
+import { ImageDataService } from './images/image-data.service';
+import { ImageTagsController } from './images/image-tags.controller';
+import { ImagesController } from './images/images.controller';
+import { RegistryClient } from './registry/registry.client';
+import { SchemasController } from './schemas/schemas.controller';
+import { VersionsController } from './versions/versions.controller';
+
+async function openStores(config: GlimpseConfig): Promise<Stores> {
+  const file = new FilesystemStore(config.glance_store.filesystem_store_datadir);
+  await file.prepare();
+  return new Stores([file], config.glance_store.default_store);
+}
+
+@Module({})
+export class ApiModule implements NestModule {
+  static forRoot(config: GlimpseConfig, bus: BusOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [BusModule.forRoot(bus)],
+      controllers: [
+        ImagesController,
+        ImageDataController,
+        ImageTagsController,
+        SchemasController,
+        VersionsController,
+        healthController('api'),
+      ],
+      providers: [
+        { provide: API_SETTINGS, useValue: apiSettings(config) },
+        { provide: Stores, useFactory: () => openStores(config) },
+        { provide: APP_FILTER, useClass: GlanceErrorFilter },
+        RegistryClient,
+        ImageDataService,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestIdMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(IdentityMiddleware).forRoutes({ path: 'v2/*path', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,14 @@
+/** The routes the API serves, so that a known path with another method gets 405 and Allow. */
+const ROUTES: { pattern: RegExp; methods: string[] }[] = [
+  { pattern: /^\/v2\/images$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/v2\/images\/[^/]+$/, methods: ['GET', 'PATCH', 'DELETE'] },
+  { pattern: /^\/v2\/images\/[^/]+\/file$/, methods: ['GET', 'PUT'] },
+  { pattern: /^\/v2\/images\/[^/]+\/tags\/[^/]+$/, methods: ['PUT', 'DELETE'] },
+  { pattern: /^\/v2\/schemas\/(image|images)$/, methods: ['GET'] },
+  { pattern: /^\/versions$/, methods: ['GET'] },
+];
+
+export function allowedMethods(path: string): string[] {
+  const normalised = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return ROUTES.find((route) => route.pattern.test(normalised))?.methods ?? [];
+}

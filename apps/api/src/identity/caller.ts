@@ -1,0 +1,38 @@
+import { type CallerContext, GlimpseError } from '@glimpse/contracts';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type AuthStrategy = 'noauth' | 'trusted';
+
+/** Glance's unauthenticated context: an admin with no project, user or roles. */
+export const NOAUTH_CALLER: CallerContext = Object.freeze({
+  projectId: null,
+  userId: null,
+  roles: [],
+  isAdmin: true,
+}) as CallerContext;
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Who is calling. In trusted mode the identity comes from the headers an authenticating proxy
+ * (keystonemiddleware) sets; without X-Identity-Status: Confirmed the request is refused.
+ */
+export function resolveCaller(strategy: AuthStrategy, headers: IncomingHttpHeaders): CallerContext {
+  if (strategy === 'noauth') return NOAUTH_CALLER;
+  if (header(headers, 'x-identity-status') !== 'Confirmed') {
+    throw new GlimpseError('unauthorized', 'This server could not verify that you are authorized to access the document you requested.');
+  }
+  const roles = (header(headers, 'x-roles') ?? '')
+    .split(',')
+    .map((role) => role.trim().toLowerCase())
+    .filter(Boolean);
+  return {
+    projectId: header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? null,
+    userId: header(headers, 'x-user-id') ?? null,
+    roles,
+    isAdmin: roles.includes('admin'),
+  };
+}

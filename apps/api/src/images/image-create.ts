@@ -1,0 +1,32 @@
+import { type CallerContext, type CreateImageRequest, type MutableImageFields, badRequest, forbidden } from '@glimpse/contracts';
+import {
+  type FormatLists,
+  WRITABLE,
+  assertMayApply,
+  assertWritableName,
+  coreValue,
+  customValue,
+  idValue,
+  tagsValue,
+} from './image-attributes';
+
+/** Turns a POST /v2/images body into the registry request, with Glance's 400/403 answers. */
+export function createRequest(caller: CallerContext, body: unknown, formats: FormatLists): CreateImageRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('Request body must be a JSON object.');
+  }
+  const fields: MutableImageFields = {};
+  const properties: Record<string, string> = {};
+  let tags: string[] = [];
+  let id: string | undefined;
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (name === 'locations') throw forbidden("Attribute 'locations' is reserved.");
+    assertWritableName(name);
+    if (name === 'id') id = idValue(value);
+    else if (name === 'tags') tags = tagsValue(value);
+    else if (name in WRITABLE) (fields as Record<string, unknown>)[WRITABLE[name]] = coreValue(name, value, formats);
+    else properties[name] = customValue(name, value);
+  }
+  assertMayApply(caller, fields, true);
+  return { caller, id, fields, tags, properties };
+}

@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type CallerContext,
+  GlimpseError,
+  type ImageRecord,
+  RegistrySubjects,
+  badRequest,
+  conflict,
+  forbidden,
+} from '@glimpse/contracts';
+import { type ByteRange, type ImageData, StoreError, type StoredImage, Stores, isStoreFailure } from '@glimpse/stores';
+import type { Readable } from 'node:stream';
+import { API_SETTINGS, type ApiSettings } from '../api.settings';
+import { RegistryClient } from '../registry/registry.client';
+import { assertMayChange } from './image-policy';
+
+export interface Download {
+  image: ImageRecord;
+  data: ImageData;
+  range: ByteRange | null;
+}
+
+/** Moves image bytes between HTTP and the store, and keeps the status machine honest. */
+@Injectable()
+export class ImageDataService {
+  private readonly logger = new Logger('ImageDataService');
+
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly stores: Stores,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+  ) {}
+
+  /**
+   * queued → saving → active. On any failure the image returns to queued (as Glance does) and
+   * the partial data is removed; if the image was deleted meanwhile the data is removed and 410.
+   */
+  async upload(caller: CallerContext, id: string, body: Readable, announcedSize: number | undefined): Promise<ImageRecord> {
+    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
+    assertMayChange(caller, image, 'upload_image');
+    if (image.status !== 'queued') {
+      throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
+    }
+    if (!image.diskFormat || !image.containerFormat) {
+      throw badRequest('Properties disk_format, container_format must be set prior to saving data.');
+    }
+    if (announcedSize !== undefined && announcedSize > this.settings.imageSizeCap) {
+      throw new GlimpseError('payload_too_large', `The incoming image is too large: ${announcedSize} bytes exceed image_size_cap ${this.settings.imageSizeCap}.`);
+    }
+    await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'saving' });
+
+    let stored: StoredImage;
+    try {
+      stored = await this.stores.default.add(id, body, {
+        expectedSize: announcedSize,
+        maxSize: this.settings.imageSizeCap,
+        hashAlgo: this.settings.hashingAlgorithm,
+      });
+    } catch (error) {
+      await this.restoreQueued(caller, id);
+      throw uploadError(error);
+    }
+
+    try {
+      return await this.registry.request(RegistrySubjects.transitionImage, {
+        caller,
+        id,
+        from: 'saving',
+        to: 'active',
+        data: {
+          size: stored.size,
+          checksum: stored.checksum,
+          osHashAlgo: stored.hashAlgo,
+          osHashValue: stored.multihash,
+          location: { url: stored.location, metadata: {} },
+        },
+      });
+    } catch (error) {
+      await this.stores.default.delete(stored.location).catch(() => undefined);
+      if (error instanceof GlimpseError && (error.code === 'gone' || error.code === 'not_found' || error.code === 'conflict')) {
+        throw new GlimpseError('gone', `Image ${id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
+      }
+      await this.restoreQueued(caller, id);
+      throw error;
+    }
+  }
+
+  /** Checks status and policy before a byte is sent; returns null when the image has no data. */
+  async openDownload(
+    caller: CallerContext,
+    id: string,
+    rangeOf: (size: number) => ByteRange | null,
+  ): Promise<Download | null> {
+    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
+    if (image.status === 'deactivated' && !caller.isAdmin) {
+      throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    }
+    if (image.locations.length === 0) return null;
+    let lastError: unknown = null;
+    for (const location of image.locations) {
+      try {
+        const driver = this.stores.forLocation(location.url);
+        const size = image.size ?? (await driver.size(location.url));
+        const range = size > 0 ? rangeOf(size) : null;
+        if (range && !driver.capabilities.randomAccess) throw badRequest('The store of this image does not support ranges.');
+        return { image, data: await driver.get(location.url, range ?? undefined), range };
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        this.logger.warn(`image ${id}: location unreadable, trying the next one: ${(error as Error).message}`);
+        lastError = error;
+      }
+    }
+    if (isStoreFailure(lastError, 'not_found')) throw new GlimpseError('not_found', `Image data of ${id} was not found in any store.`);
+    throw new GlimpseError('unavailable', `No store could serve image ${id}.`);
+  }
+
+  /** Deletes the data behind an image's locations and records which are gone. */
+  async deleteData(imageId: string, locations: { id: number; url: string }[]): Promise<void> {
+    const purged: number[] = [];
+    for (const location of locations) {
+      try {
+        await this.stores.forLocation(location.url).delete(location.url);
+        purged.push(location.id);
+      } catch (error) {
+        if (isStoreFailure(error, 'not_found')) purged.push(location.id);
+        else this.logger.error(`image ${imageId}: could not delete ${location.url}; it stays pending_delete: ${(error as Error).message}`);
+      }
+    }
+    if (purged.length > 0) await this.registry.request(RegistrySubjects.purgeLocations, { imageId, locationIds: purged });
+  }
+
+  private async restoreQueued(caller: CallerContext, id: string): Promise<void> {
+    await this.registry
+      .request(RegistrySubjects.transitionImage, {
+        caller,
+        id,
+        from: 'saving',
+        to: 'queued',
+        data: { size: null, checksum: null, osHashAlgo: null, osHashValue: null, virtualSize: null },
+      })
+      .catch((error: Error) => this.logger.warn(`image ${id}: could not return to queued: ${error.message}`));
+  }
+}
+
+/** A failed upload as the client should hear it; a vanished client gets a 400 nobody reads. */
+function uploadError(error: unknown): GlimpseError {
+  if (error instanceof GlimpseError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ECONNABORTED') {
+    return badRequest('The client closed the connection before the image data was complete.');
+  }
+  return new GlimpseError('internal', `Failed to upload image data: ${(error as Error)?.message ?? String(error)}`);
+}

@@ -1,0 +1,6 @@
+import './telemetry';
+import 'reflect-metadata';
+import { runStandalone } from '@glimpse/bus';
+import { start } from './start';
+
+runStandalone('api', start);

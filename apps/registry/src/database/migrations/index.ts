@@ -1,0 +1,6 @@
+// Listed by hand: the registry is bundled, so TypeORM cannot find migrations by glob.
+import { InitialSchemaMysql1764652800000 } from './mysql/1764652800000-initial-schema';
+import { InitialSchemaSqlite1764652800000 } from './sqlite/1764652800000-initial-schema';
+
+export const SQLITE_MIGRATIONS = [InitialSchemaSqlite1764652800000];
+export const MYSQL_MIGRATIONS = [InitialSchemaMysql1764652800000];

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  type CallerContext,
+  type CreateImageRequest,
+  type DeleteImageReply,
+  GlimpseError,
+  type ImageRecord,
+  type ListImagesRequest,
+  type MutableImageFields,
+  type TransitionImageRequest,
+  type UpdateImageRequest,
+  badRequest,
+  canTransition,
+  conflict,
+  notFound,
+} from '@glimpse/contracts';
+import { DataSource, type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import { WriteSerializer } from '../database/write-serializer';
+import { ImageEntity, ImageLocationEntity, ImagePropertyEntity, ImageTagEntity } from './image.entities';
+import { type ImageChildren, toImageRecord } from './image-record';
+import { whereListed, whereVisible } from './image-visibility';
+import { applyMarker, applySort } from './image-sort';
+
+const COLUMN_OF: Record<keyof MutableImageFields, keyof ImageEntity> = {
+  name: 'name',
+  visibility: 'visibility',
+  protected: 'protected',
+  osHidden: 'osHidden',
+  owner: 'owner',
+  diskFormat: 'diskFormat',
+  containerFormat: 'containerFormat',
+  minDisk: 'minDisk',
+  minRam: 'minRam',
+};
+
+/** The catalogue of images: every read and write of image rows goes through here. */
+@Injectable()
+export class ImageCatalog {
+  constructor(
+    private readonly db: DataSource,
+    private readonly writes: WriteSerializer,
+  ) {}
+
+  async create(request: CreateImageRequest): Promise<ImageRecord> {
+    const id = request.id ?? randomUUID();
+    const now = new Date();
+    await this.writes.transaction(async (tx) => {
+      if (await tx.existsBy(ImageEntity, { id })) throw conflict(`Image with identifier ${id} already exists!`);
+      const image = tx.create(ImageEntity, {
+        id,
+        name: null,
+        status: 'queued',
+        visibility: 'shared',
+        protected: false,
+        osHidden: false,
+        owner: request.caller.projectId,
+        minDisk: 0,
+        minRam: 0,
+        diskFormat: null,
+        containerFormat: null,
+        createdAt: now,
+        updatedAt: now,
+        deleted: false,
+        ...this.columns(request.fields),
+      });
+      await tx.insert(ImageEntity, image);
+      await this.writeProperties(tx, id, request.properties, []);
+      await this.writeTags(tx, id, request.tags);
+    });
+    return this.load(id);
+  }
+
+  async get(caller: CallerContext, id: string): Promise<ImageRecord> {
+    const qb = this.images().where('i.id = :id', { id }).andWhere('i.deleted = 0');
+    whereVisible(qb, caller);
+    const image = await qb.getOne();
+    if (!image) throw notFound(`No image found with ID ${id}`);
+    return (await this.withChildren([image]))[0];
+  }
+
+  async list(request: ListImagesRequest): Promise<ImageRecord[]> {
+    const qb = this.images().where('i.deleted = 0').andWhere("i.status <> 'killed'");
+    whereListed(qb, request);
+    applyFilters(qb, request);
+    if (request.marker !== undefined) {
+      await this.get(request.caller, request.marker).catch((error: unknown) => {
+        if (error instanceof GlimpseError && error.code === 'not_found') {
+          throw badRequest(`The marker ${request.marker} could not be found.`);
+        }
+        throw error;
+      });
+    }
+    const sort = applySort(qb, request.sort);
+    if (request.marker !== undefined) applyMarker(qb, sort, request.marker);
+    const rows = await qb.limit(request.limit).getMany();
+    return this.withChildren(rows);
+  }
+
+  async update(request: UpdateImageRequest): Promise<ImageRecord> {
+    await this.get(request.caller, request.id);
+    await this.writes.transaction(async (tx) => {
+      const changed = await tx.update(
+        ImageEntity,
+        { id: request.id, deleted: false },
+        { ...this.columns(request.fields), updatedAt: new Date() },
+      );
+      if (!changed.affected) throw notFound(`No image found with ID ${request.id}`);
+      await this.writeProperties(tx, request.id, request.setProperties, request.removeProperties);
+      if (request.tags) await this.writeTags(tx, request.id, request.tags, true);
+    });
+    return this.load(request.id);
+  }
+
+  /** Compare-and-swap on the status; conflict when another request moved the image first. */
+  async transition(request: TransitionImageRequest): Promise<ImageRecord> {
+    const { id, from, to, data } = request;
+    if (!canTransition(from, to)) throw conflict(`Image status transition from ${from} to ${to} is not allowed`);
+    await this.get(request.caller, id);
+    await this.writes.transaction(async (tx) => {
+      const now = new Date();
+      const values: Partial<ImageEntity> = { status: to, updatedAt: now };
+      if (data) {
+        Object.assign(values, {
+          size: data.size,
+          checksum: data.checksum,
+          osHashAlgo: data.osHashAlgo,
+          osHashValue: data.osHashValue,
+          ...(data.virtualSize !== undefined ? { virtualSize: data.virtualSize } : {}),
+        });
+      }
+      const changed = await tx.update(ImageEntity, { id, status: from, deleted: false }, values);
+      if (!changed.affected) {
+        const latest = await tx.findOneBy(ImageEntity, { id });
+        if (!latest || latest.deleted) throw new GlimpseError('gone', `Image ${id} was deleted meanwhile.`);
+        throw conflict(`Image status transition from ${from} to ${to} is not allowed: the image is ${latest.status}`);
+      }
+      if (data?.location) {
+        await tx.insert(ImageLocationEntity, {
+          imageId: id,
+          value: data.location.url,
+          metaData: JSON.stringify(data.location.metadata),
+          status: 'active',
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    });
+    return this.load(id);
+  }
+
+  async delete(caller: CallerContext, id: string): Promise<DeleteImageReply> {
+    await this.get(caller, id);
+    let pendingLocations: DeleteImageReply['pendingLocations'] = [];
+    await this.writes.transaction(async (tx) => {
+      const now = new Date();
+      const changed = await tx.update(
+        ImageEntity,
+        { id, deleted: false },
+        { status: 'deleted', deleted: true, deletedAt: now, updatedAt: now },
+      );
+      if (!changed.affected) throw notFound(`No image found with ID ${id}`);
+      const locations = await tx.findBy(ImageLocationEntity, { imageId: id, status: 'active' });
+      if (locations.length > 0) {
+        await tx.update(ImageLocationEntity, { id: In(locations.map((l) => l.id)) }, { status: 'pending_delete', updatedAt: now });
+      }
+      pendingLocations = locations.map((l) => ({ id: l.id, url: l.value }));
+    });
+    const image = await this.loadAny(id);
+    return { image, pendingLocations };
+  }
+
+  async purgeLocations(imageId: string, locationIds: number[]): Promise<number> {
+    if (locationIds.length === 0) return 0;
+    const result = await this.writes.transaction((tx) =>
+      tx.update(
+        ImageLocationEntity,
+        { imageId, id: In(locationIds), status: 'pending_delete' },
+        { status: 'deleted', updatedAt: new Date() },
+      ),
+    );
+    return result.affected ?? 0;
+  }
+
+  async addTag(caller: CallerContext, id: string, tag: string): Promise<ImageRecord> {
+    await this.get(caller, id);
+    await this.writes.transaction(async (tx) => {
+      if (!(await tx.existsBy(ImageTagEntity, { imageId: id, value: tag }))) {
+        await tx.insert(ImageTagEntity, { imageId: id, value: tag });
+      }
+      await tx.update(ImageEntity, { id }, { updatedAt: new Date() });
+    });
+    return this.load(id);
+  }
+
+  async removeTag(caller: CallerContext, id: string, tag: string): Promise<ImageRecord> {
+    await this.get(caller, id);
+    await this.writes.transaction(async (tx) => {
+      const removed = await tx.delete(ImageTagEntity, { imageId: id, value: tag });
+      if (!removed.affected) throw notFound(`Tag ${tag} not found`);
+      await tx.update(ImageEntity, { id }, { updatedAt: new Date() });
+    });
+    return this.load(id);
+  }
+
+  private images(): SelectQueryBuilder<ImageEntity> {
+    return this.db.getRepository(ImageEntity).createQueryBuilder('i');
+  }
+
+  private async load(id: string): Promise<ImageRecord> {
+    const image = await this.db.getRepository(ImageEntity).findOneBy({ id, deleted: false });
+    if (!image) throw notFound(`No image found with ID ${id}`);
+    return (await this.withChildren([image]))[0];
+  }
+
+  private async loadAny(id: string): Promise<ImageRecord> {
+    const image = await this.db.getRepository(ImageEntity).findOneByOrFail({ id });
+    return (await this.withChildren([image]))[0];
+  }
+
+  private async withChildren(images: ImageEntity[]): Promise<ImageRecord[]> {
+    if (images.length === 0) return [];
+    const ids = images.map((i) => i.id);
+    const [properties, tags, locations] = await Promise.all([
+      this.db.getRepository(ImagePropertyEntity).findBy({ imageId: In(ids) }),
+      this.db.getRepository(ImageTagEntity).find({ where: { imageId: In(ids) }, order: { id: 'ASC' } }),
+      this.db.getRepository(ImageLocationEntity).find({ where: { imageId: In(ids), status: 'active' }, order: { id: 'ASC' } }),
+    ]);
+    const byImage = new Map<string, ImageChildren>(ids.map((id) => [id, { properties: [], tags: [], locations: [] }]));
+    properties.forEach((p) => byImage.get(p.imageId)!.properties.push(p));
+    tags.forEach((t) => byImage.get(t.imageId)!.tags.push(t));
+    locations.forEach((l) => byImage.get(l.imageId)!.locations.push(l));
+    return images.map((image) => toImageRecord(image, byImage.get(image.id)!));
+  }
+
+  private columns(fields: MutableImageFields): Partial<ImageEntity> {
+    const values: Record<string, unknown> = {};
+    for (const [field, column] of Object.entries(COLUMN_OF)) {
+      const value = fields[field as keyof MutableImageFields];
+      if (value !== undefined) values[column] = value;
+    }
+    return values as Partial<ImageEntity>;
+  }
+
+  private async writeProperties(
+    tx: EntityManager,
+    imageId: string,
+    set: Record<string, string>,
+    remove: string[],
+  ): Promise<void> {
+    const names = [...Object.keys(set), ...remove];
+    if (names.length === 0) return;
+    await tx.delete(ImagePropertyEntity, { imageId, name: In(names) });
+    const rows = Object.entries(set).map(([name, value]) => ({ imageId, name, value }));
+    if (rows.length > 0) await tx.insert(ImagePropertyEntity, rows);
+  }
+
+  private async writeTags(tx: EntityManager, imageId: string, tags: string[], replace = false): Promise<void> {
+    if (replace) await tx.delete(ImageTagEntity, { imageId });
+    const unique = [...new Set(tags)];
+    if (unique.length > 0) await tx.insert(ImageTagEntity, unique.map((value) => ({ imageId, value })));
+  }
+}
+
+function applyFilters(qb: SelectQueryBuilder<ImageEntity>, { filters }: ListImagesRequest): void {
+  const inList = (column: string, param: string, values: readonly string[] | undefined) => {
+    if (values && values.length > 0) qb.andWhere(`i.${column} IN (:...${param})`, { [param]: values });
+  };
+  inList('name', 'fName', filters.name);
+  inList('id', 'fId', filters.id);
+  inList('status', 'fStatus', filters.status);
+  inList('disk_format', 'fDisk', filters.diskFormat);
+  inList('container_format', 'fContainer', filters.containerFormat);
+  if (filters.owner !== undefined) qb.andWhere('i.owner = :fOwner', { fOwner: filters.owner });
+  if (filters.checksum !== undefined) qb.andWhere('i.checksum = :fChecksum', { fChecksum: filters.checksum });
+  if (filters.osHashValue !== undefined) qb.andWhere('i.os_hash_value = :fHash', { fHash: filters.osHashValue });
+  if (filters.sizeMin !== undefined) qb.andWhere('i.size >= :fSizeMin', { fSizeMin: filters.sizeMin });
+  if (filters.sizeMax !== undefined) qb.andWhere('i.size <= :fSizeMax', { fSizeMax: filters.sizeMax });
+  qb.andWhere(filters.osHidden ? 'i.os_hidden = 1' : 'i.os_hidden = 0');
+  if (filters.protected !== undefined) qb.andWhere(filters.protected ? 'i.protected = 1' : 'i.protected = 0');
+  (filters.tags ?? []).forEach((tag, n) =>
+    qb.andWhere(`EXISTS (SELECT 1 FROM image_tags t${n} WHERE t${n}.image_id = i.id AND t${n}.value = :tag${n})`, {
+      [`tag${n}`]: tag,
+    }),
+  );
+  Object.entries(filters.properties ?? {}).forEach(([name, value], n) =>
+    qb.andWhere(
+      `EXISTS (SELECT 1 FROM image_properties p${n} WHERE p${n}.image_id = i.id AND p${n}.name = :pn${n} AND p${n}.value = :pv${n})`,
+      { [`pn${n}`]: name, [`pv${n}`]: value },
+    ),
+  );
+}

@@ -1,0 +1,3 @@
+module.exports = require('../../tools/webpack/app-config')('registry', [
+  { entryName: 'migrate', entryPath: './src/migrate.ts' },
+]);

@@ -1,0 +1,60 @@
+import { GlimpseError, isErrorPayload } from '@glimpse/contracts';
+import type { ClientProxy } from '@nestjs/microservices';
+import { NatsRecordBuilder } from '@nestjs/microservices';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import * as nats from 'nats';
+import { lastValueFrom, timeout } from 'rxjs';
+import type { InProcessRecord } from './in-process.transport';
+import { currentTraceHeaders } from './trace-headers';
+
+export type BusTransport = 'in-process' | 'nats';
+
+/**
+ * The typed face of the bus for application code: request-reply checked against a contract map,
+ * events, trace context injected into every message, and replies' errors turned back into
+ * GlimpseErrors. Image bytes never travel here.
+ */
+export class BusClient {
+  private readonly tracer = trace.getTracer('glimpse-bus');
+
+  constructor(
+    private readonly proxy: ClientProxy,
+    private readonly transport: BusTransport,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Callers pin Req and Rep from a contract map (see RegistryClient). */
+  async request<Req, Rep>(subject: string, data: Req): Promise<Rep> {
+    const span = this.tracer.startSpan(`${subject} send`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject },
+    });
+    const active = trace.setSpan(context.active(), span);
+    try {
+      const reply$ = this.proxy.send<Rep>(subject, this.record(data, currentTraceHeaders(active)));
+      return await lastValueFrom(reply$.pipe(timeout(this.timeoutMs)));
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw toGlimpseError(subject, error);
+    } finally {
+      span.end();
+    }
+  }
+
+  emit<Event>(subject: string, data: Event): void {
+    this.proxy.emit(subject, this.record(data, currentTraceHeaders())).subscribe({ error: () => undefined });
+  }
+
+  private record(data: unknown, headers: Record<string, string>): unknown {
+    if (this.transport === 'in-process') return { data, headers } satisfies InProcessRecord;
+    const natsHeaders = nats.headers();
+    for (const [key, value] of Object.entries(headers)) natsHeaders.set(key, value);
+    return new NatsRecordBuilder(data).setHeaders(natsHeaders).build();
+  }
+}
+
+function toGlimpseError(subject: string, error: unknown): GlimpseError {
+  if (isErrorPayload(error)) return GlimpseError.fromPayload(error);
+  const reason = error instanceof Error ? error.message : JSON.stringify(error);
+  return new GlimpseError('unavailable', `No answer on ${subject}: ${reason}`);
+}

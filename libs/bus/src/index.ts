@@ -1,0 +1,10 @@
+export * from './bus.client';
+export * from './bus.module';
+export * from './bus-exception.filter';
+export * from './trace-context.interceptor';
+export * from './trace-headers';
+export { InProcessClient, InProcessServer, InProcessContext, inProcessHub } from './in-process.transport';
+export * from './health.controller';
+export * from './service-launcher';
+export * from './bus-options';
+export * from './standalone';

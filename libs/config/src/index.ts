@@ -1,0 +1,6 @@
+export * from './options';
+export * from './option';
+export { loadConfig, ConfigError, declaredOptions, envName, configFiles, processSources, type ConfigSources } from './load-config';
+export { parseIni } from './ini';
+export * from './telemetry-settings';
+export { configReference } from './config-reference';

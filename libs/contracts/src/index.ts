@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './images';
+export * from './registry.contract';
+export * from './events.contract';
+export * from './health.contract';

@@ -1,0 +1,3 @@
+import { describeImagesApi } from './images-api.suite';
+
+describeImagesApi('cluster');

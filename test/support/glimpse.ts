@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+
+export type Mode = 'embedded' | 'cluster';
+
+export interface RunningGlimpse {
+  mode: Mode;
+  url: string;
+  dataDir: string;
+  /** The MariaDB database of a cluster (null when embedded). */
+  database: string | null;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = join(__dirname, '../..');
+const CLUSTER_APPS = ['registry', 'api', 'cache-agent', 'scrubber', 'pruner'] as const;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+async function waitForHealth(url: string, proc: ChildProcess[], logs: () => string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const exited = proc.find((p) => p.exitCode !== null);
+    if (exited) throw new Error(`a Glimpse process exited (${exited.exitCode}) during start:\n${logs()}`);
+    try {
+      const res = await fetch(`${url}/healthcheck`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Glimpse did not become healthy at ${url}:\n${logs()}`);
+}
+
+function spawnNode(script: string, env: Record<string, string>, output: string[]): ChildProcess {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', OTEL_SDK_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 400) output.splice(0, output.length - 400);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+function stopAll(children: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** Starts a real Glimpse from dist/: one process (embedded) or five over NATS and MariaDB. */
+export async function startGlimpse(mode: Mode, env: Record<string, string> = {}): Promise<RunningGlimpse> {
+  const dataDir = mkdtempSync(join(tmpdir(), `glimpse-${mode}-`));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const output: string[] = [];
+  const logs = () => output.join('');
+  const base = { GLIMPSE_DATA_DIR: dataDir, GLIMPSE_BIND_PORT: String(port), ...env };
+
+  if (mode === 'embedded') {
+    const child = spawnNode('bin/glimpse.js', base, output);
+    await waitForHealth(url, [child], logs);
+    return {
+      mode, url, dataDir, database: null, logs,
+      stop: async () => {
+        await stopAll([child]);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  const database = `glimpse_it_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+  await admin.query(`CREATE DATABASE \`${database}\``);
+  await admin.end();
+  const clusterEnv = {
+    ...base,
+    GLIMPSE_TRANSPORT: 'nats',
+    GLIMPSE_CONNECTION: `mysql://root@127.0.0.1:3306/${database}`,
+    GLIMPSE_REGISTRY_HEALTH_PORT: String(await freePort()),
+    GLIMPSE_CACHE_AGENT_PORT: String(await freePort()),
+    GLIMPSE_SCRUBBER_HEALTH_PORT: String(await freePort()),
+    GLIMPSE_PRUNER_HEALTH_PORT: String(await freePort()),
+  };
+  const children: ChildProcess[] = [];
+  const registry = spawnNode('dist/apps/registry/main.js', clusterEnv, output);
+  children.push(registry);
+  await waitForHealth(`http://127.0.0.1:${clusterEnv.GLIMPSE_REGISTRY_HEALTH_PORT}`, children, logs);
+  for (const app of CLUSTER_APPS.slice(1)) children.push(spawnNode(`dist/apps/${app}/main.js`, clusterEnv, output));
+  await waitForHealth(url, children, logs);
+  return {
+    mode, url, dataDir, database, logs,
+    stop: async () => {
+      await stopAll(children.reverse());
+      const conn = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+      await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await conn.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
