@@ -58,6 +58,18 @@ export function describeImagesApi(mode: Mode): void {
         expect(list[0].links[0].href).toBe(`${glimpse.url}/v2/`);
       });
 
+      it.each(['/v1/images', '/v3', '/images'])('negotiates %s to 300 and the versions document, as Glance', async (path) => {
+        const res = await api(glimpse.url).get(path);
+        expect(res.status).toBe(300);
+        expect(res.json().versions.length).toBeGreaterThan(5);
+      });
+
+      it('routes an unversioned path asked for with Accept: application/vnd.openstack.images-v2', async () => {
+        const res = await alice.get('/images', { Accept: 'application/vnd.openstack.images-v2.1' });
+        expect(res.status).toBe(200);
+        expect(Array.isArray(res.json().images)).toBe(true);
+      });
+
       it('answers /healthcheck with OK without credentials', async () => {
         const res = await api(glimpse.url).get('/healthcheck');
         expect(res.status).toBe(200);
@@ -431,6 +443,24 @@ export function describeImagesApi(mode: Mode): void {
         const res = await alice.call('POST', `/v2/images/${randomUUID()}`);
         expect(res.status).toBe(405);
         expect(res.headers.get('allow')).toBe('GET, PATCH, DELETE');
+      });
+
+      it('refuses a body on routes that take none (body_reject, 400)', async () => {
+        const image = await queued();
+        const withBody = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = request(`${glimpse.url}/v2/images/${image.id}`, { method: 'GET', headers: { ...identityHeaders(ALICE), 'Content-Length': '2' } }, (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          req.on('error', reject);
+          req.end('{}');
+        });
+        expect(withBody.status).toBe(400);
+        expect(withBody.text).toContain('A body is not expected with this request.');
+        expect((await alice.call('DELETE', `/v2/images/${image.id}`, { body: 'x' })).status).toBe(400);
+        expect((await alice.call('PUT', `/v2/images/${image.id}/tags/t`, { body: 'x' })).status).toBe(400);
+        expect((await alice.get(`/v2/images/${image.id}`, { 'Content-Type': 'application/octet-stream' })).status).toBe(200);
       });
 
       it('sets x-openstack-request-id, reusing a client id with the req- prefix', async () => {

@@ -5,6 +5,7 @@ import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
 import { FilesystemStore, Stores } from '@glimpse/stores';
 import { API_SETTINGS, apiSettings } from './api.settings';
 import { GlanceErrorFilter } from './http/glance-error.filter';
+import { BodyRejectMiddleware } from './http/body-reject.middleware';
 import { RequestIdMiddleware } from './http/request-id.middleware';
 import { IdentityMiddleware } from './identity/identity.middleware';
 import { ImageDataController } from './images/image-data.controller';
@@ -13,6 +14,7 @@ import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
 import { RegistryClient } from './registry/registry.client';
 import { SchemasController } from './schemas/schemas.controller';
+import { VersionNegotiationMiddleware } from './versions/version-negotiation.middleware';
 import { VersionsController } from './versions/versions.controller';
 
 async function openStores(config: GlimpseConfig): Promise<Stores> {
@@ -46,7 +48,9 @@ export class ApiModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
-    consumer.apply(IdentityMiddleware).forRoutes({ path: 'v2/*path', method: RequestMethod.ALL });
+    consumer
+      .apply(VersionNegotiationMiddleware, RequestIdMiddleware)
+      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    consumer.apply(IdentityMiddleware, BodyRejectMiddleware).forRoutes({ path: 'v2/*path', method: RequestMethod.ALL });
   }
 }

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver';
+
+async function spansOf(spans: ReceivedSpan[], traceId: string, names: string[]): Promise<ReceivedSpan[]> {
+  for (let i = 0; i < 100; i++) {
+    const mine = spans.filter((s) => s.traceId === traceId);
+    if (names.every((n) => mine.some((s) => s.name === n))) return mine;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return spans.filter((s) => s.traceId === traceId);
+}
+
+describe.each<Mode>(['embedded', 'cluster'])('one HTTP request is one trace across api and registry (%s)', (mode) => {
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let glimpse: RunningGlimpse;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    glimpse = await startGlimpse(mode, {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+  }, 60000);
+
+  afterAll(async () => {
+    await glimpse?.stop();
+    await receiver?.close();
+  });
+
+  it('carries the caller traceparent through the bus into the registry span', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const res = await fetch(`${glimpse.url}/v2/images`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      body: JSON.stringify({ name: 'traced' }),
+    });
+    expect(res.status).toBe(201);
+    const subject = 'glimpse.registry.image.create.v1';
+    const spans = await spansOf(receiver.spans, traceId, [`${subject} send`, `${subject} process`]);
+    const send = spans.find((s) => s.name === `${subject} send`);
+    const processed = spans.find((s) => s.name === `${subject} process`);
+    expect(send?.service).toBe('glimpse-api');
+    expect(processed?.service).toBe(mode === 'embedded' ? 'glimpse-api' : 'glimpse-registry');
+    expect(processed?.parentSpanId).toBe(send?.spanId);
+    const server = spans.find((s) => s.service === 'glimpse-api' && s.name.startsWith('POST'));
+    expect(server?.spanId).toBe(send?.parentSpanId);
+  });
+});
