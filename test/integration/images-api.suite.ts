@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { ADMIN, ALICE, BOB, api, download, identityHeaders, upload } from '../support/http';
 
@@ -272,6 +273,25 @@ export function describeImagesApi(mode: Mode): void {
         const retry = randomBytes(1000);
         expect((await upload(glimpse.url, image.id, retry, ALICE)).status).toBe(204);
         expect((await download(glimpse.url, image.id, ALICE)).body.equals(retry)).toBe(true);
+      });
+
+      it('answers 410 and removes the data when the image is deleted during its upload', async () => {
+        const image = await queued();
+        const before = storeFiles();
+        const body = new PassThrough();
+        const pending = upload(glimpse.url, image.id, body, ALICE, { chunked: true });
+        body.write(randomBytes(256 * 1024));
+        let status = 'queued';
+        for (let i = 0; i < 50 && status !== 'saving'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          status = (await alice.get(`/v2/images/${image.id}`)).json().status;
+        }
+        expect(status).toBe('saving');
+        expect((await alice.del(`/v2/images/${image.id}`)).status).toBe(204);
+        body.end(randomBytes(1024));
+        expect((await pending).status).toBe(410);
+        expect((await alice.get(`/v2/images/${image.id}`)).status).toBe(404);
+        expect(storeFiles()).toEqual(before);
       });
     });
 
