@@ -1,6 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configReference } from '../libs/config/src/config-reference';
+import { configReference, sampleConfig } from '../libs/config/src/config-reference';
 
-writeFileSync(join(__dirname, '../docs/configuration.md'), configReference());
-console.log('wrote docs/configuration.md');
+const root = join(__dirname, '..');
+writeFileSync(join(root, 'docs/configuration.md'), configReference());
+mkdirSync(join(root, 'etc'), { recursive: true });
+writeFileSync(join(root, 'etc/glimpse.conf.sample'), sampleConfig());
+console.log('wrote docs/configuration.md and etc/glimpse.conf.sample');

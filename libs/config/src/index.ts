@@ -3,4 +3,4 @@ export * from './option';
 export { loadConfig, ConfigError, declaredOptions, envName, configFiles, processSources, type ConfigSources } from './load-config';
 export { parseIni } from './ini';
 export * from './telemetry-settings';
-export { configReference } from './config-reference';
+export { configReference, sampleConfig } from './config-reference';
