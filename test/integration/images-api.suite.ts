@@ -428,6 +428,27 @@ export function describeImagesApi(mode: Mode): void {
         expect(await ids('visibility=shared&tag=gold&status=queued')).toEqual([made[2].id]);
       });
 
+      it('filters by created_at and updated_at at second precision with gt|gte|eq|neq|lt|lte', async () => {
+        const count = (q: string) => lister.get(`/v2/images?owner=${project.project}&${q}`).then((r) => r.json().images.length);
+        expect(await count('created_at=lt:2000-01-01T00:00:00Z')).toBe(0);
+        expect(await count('created_at=gt:2000-01-01T00:00:00Z')).toBe(7);
+        expect(await count('updated_at=gte:2000-01-01T00:00:00Z')).toBe(7);
+        const first = made[0].created_at;
+        const sameSecond = made.filter((i) => i.created_at === first).length;
+        expect(await count(`created_at=eq:${first}`)).toBe(sameSecond);
+        expect(await count(`created_at=${first}`)).toBe(sameSecond);
+        expect(await count(`created_at=neq:${first}`)).toBe(7 - sameSecond);
+        expect(await count(`created_at=lte:${first}`)).toBeGreaterThanOrEqual(sameSecond);
+        expect(await count(`created_at=lt:${first}`)).toBe(0);
+      });
+
+      it.each(['created_at=in:2020-01-01T00:00:00Z', 'created_at=yesterday', 'updated_at=gt:2020-13-45T00:00:00Z'])(
+        'answers the time filter ?%s with 400',
+        async (q) => {
+          expect((await lister.get(`/v2/images?${q}`)).status).toBe(400);
+        },
+      );
+
       it.each([
         'limit=abc', 'limit=-1', 'sort_key=colour', 'sort_dir=up', 'sort=name:asc&sort_key=name',
         'visibility=secret', 'status=unknown', 'size_min=big', 'os_hidden=maybe', 'protected=True', 'changes-since=2020-01-01',

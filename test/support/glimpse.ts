@@ -108,6 +108,8 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
   const clusterEnv = {
     ...base,
     GLIMPSE_TRANSPORT: 'nats',
+    // Its own subjects, so that clusters sharing the machine's NATS never answer each other.
+    GLIMPSE_BUS_NAMESPACE: database.replace(/_/g, '-'),
     GLIMPSE_CONNECTION: `mysql://root@127.0.0.1:3306/${database}`,
     GLIMPSE_REGISTRY_HEALTH_PORT: String(await freePort()),
     GLIMPSE_CACHE_AGENT_PORT: String(await freePort()),

@@ -8,10 +8,15 @@ import { GlanceErrorFilter } from './http/glance-error.filter';
 import { BodyRejectMiddleware } from './http/body-reject.middleware';
 import { RequestIdMiddleware } from './http/request-id.middleware';
 import { IdentityMiddleware } from './identity/identity.middleware';
+import { ImageAccess } from './images/image-access';
+import { ImageActionsController } from './images/image-actions.controller';
 import { ImageDataController } from './images/image-data.controller';
 import { ImageDataService } from './images/image-data.service';
 import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
+import { InfoController } from './info/info.controller';
+import { MembersController } from './members/members.controller';
+import { PolicyEnforcer } from './policy/policy-enforcer';
 import { RegistryClient } from './registry/registry.client';
 import { SchemasController } from './schemas/schemas.controller';
 import { VersionNegotiationMiddleware } from './versions/version-negotiation.middleware';
@@ -33,6 +38,9 @@ export class ApiModule implements NestModule {
         ImagesController,
         ImageDataController,
         ImageTagsController,
+        ImageActionsController,
+        MembersController,
+        InfoController,
         SchemasController,
         VersionsController,
         healthController('api'),
@@ -42,6 +50,8 @@ export class ApiModule implements NestModule {
         { provide: Stores, useFactory: () => openStores(config) },
         { provide: APP_FILTER, useClass: GlanceErrorFilter },
         RegistryClient,
+        PolicyEnforcer,
+        ImageAccess,
         ImageDataService,
       ],
     };

@@ -13,6 +13,11 @@ export interface ApiSettings {
   hashingAlgorithm: 'sha512' | 'sha256';
   diskFormats: readonly string[];
   containerFormats: readonly string[];
+  policyFile: string | null;
+  imageMemberQuota: number;
+  imagePropertyQuota: number;
+  imageTagQuota: number;
+  userStorageQuota: number;
 }
 
 export function apiSettings(config: GlimpseConfig): ApiSettings {
@@ -25,5 +30,10 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     hashingAlgorithm: config.DEFAULT.hashing_algorithm,
     diskFormats: config.image_format.disk_formats,
     containerFormats: config.image_format.container_formats,
+    policyFile: config.oslo_policy.policy_file,
+    imageMemberQuota: config.DEFAULT.image_member_quota,
+    imagePropertyQuota: config.DEFAULT.image_property_quota,
+    imageTagQuota: config.DEFAULT.image_tag_quota,
+    userStorageQuota: config.DEFAULT.user_storage_quota,
   };
 }

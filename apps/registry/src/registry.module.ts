@@ -4,6 +4,8 @@ import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
 import { DatabaseModule } from './database/database.module';
 import { ImageCatalog } from './images/image-catalog';
 import { ImagesHandler } from './images/images.handler';
+import { MemberCatalog } from './members/member-catalog';
+import { MembersHandler } from './members/members.handler';
 
 @Module({})
 export class RegistryModule {
@@ -11,8 +13,8 @@ export class RegistryModule {
     return {
       module: RegistryModule,
       imports: [DatabaseModule.forRoot(config), BusModule.forRoot(bus)],
-      controllers: [ImagesHandler, healthController('registry')],
-      providers: [ImageCatalog],
+      controllers: [ImagesHandler, MembersHandler, healthController('registry')],
+      providers: [ImageCatalog, MemberCatalog],
     };
   }
 }

@@ -8,5 +8,6 @@ export function busOptions(config: GlimpseConfig, service: ServiceName): BusOpti
     transport: config.DEFAULT.transport,
     natsUrl: config.bus.nats_url,
     timeoutMs: config.bus.bus_request_timeout,
+    namespace: config.bus.bus_namespace,
   };
 }

@@ -5,6 +5,7 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import * as nats from 'nats';
 import { lastValueFrom, timeout } from 'rxjs';
 import type { InProcessRecord } from './in-process.transport';
+import { namespaced } from './namespace';
 import { currentTraceHeaders } from './trace-headers';
 
 export type BusTransport = 'in-process' | 'nats';
@@ -21,6 +22,7 @@ export class BusClient {
     private readonly proxy: ClientProxy,
     private readonly transport: BusTransport,
     private readonly timeoutMs: number,
+    private readonly namespace = 'glimpse',
   ) {}
 
   /** Callers pin Req and Rep from a contract map (see RegistryClient). */
@@ -31,7 +33,7 @@ export class BusClient {
     });
     const active = trace.setSpan(context.active(), span);
     try {
-      const reply$ = this.proxy.send<Rep>(subject, this.record(data, currentTraceHeaders(active)));
+      const reply$ = this.proxy.send<Rep>(this.wire(subject), this.record(data, currentTraceHeaders(active)));
       return await lastValueFrom(reply$.pipe(timeout(this.timeoutMs)));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -42,7 +44,11 @@ export class BusClient {
   }
 
   emit<Event>(subject: string, data: Event): void {
-    this.proxy.emit(subject, this.record(data, currentTraceHeaders())).subscribe({ error: () => undefined });
+    this.proxy.emit(this.wire(subject), this.record(data, currentTraceHeaders())).subscribe({ error: () => undefined });
+  }
+
+  private wire(subject: string): string {
+    return this.transport === 'nats' ? namespaced(subject, this.namespace) : subject;
   }
 
   private record(data: unknown, headers: Record<string, string>): unknown {

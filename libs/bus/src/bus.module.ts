@@ -1,20 +1,16 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceName } from '@glimpse/contracts';
-import {
-  ClientNats,
-  type ClientProxy,
-  type CustomStrategy,
-  type NatsOptions,
-  Transport,
-} from '@nestjs/microservices';
+import { ClientNats, type ClientProxy, type CustomStrategy } from '@nestjs/microservices';
 import { BusClient, type BusTransport } from './bus.client';
 import { InProcessClient, InProcessServer } from './in-process.transport';
+import { NamespacedNatsServer } from './namespace';
 
 export interface BusOptions {
   service: ServiceName;
   transport: BusTransport;
   natsUrl: string;
   timeoutMs: number;
+  namespace: string;
 }
 
 const BUS_PROXY = Symbol('BUS_PROXY');
@@ -47,7 +43,7 @@ export class BusModule implements OnApplicationShutdown {
         {
           provide: BusClient,
           inject: [BUS_PROXY],
-          useFactory: (proxy: ClientProxy) => new BusClient(proxy, options.transport, options.timeoutMs),
+          useFactory: (proxy: ClientProxy) => new BusClient(proxy, options.transport, options.timeoutMs, options.namespace),
         },
       ],
       exports: [BusClient],
@@ -63,14 +59,9 @@ export class BusModule implements OnApplicationShutdown {
  * How an app listens on the bus. Requests are answered by one member of the service's queue
  * group (so replicas share the load); `broadcast` apps get every message (cache agents).
  */
-export function busServer(options: BusOptions, { broadcast = false } = {}): CustomStrategy | NatsOptions {
+export function busServer(options: BusOptions, { broadcast = false } = {}): CustomStrategy {
   if (options.transport === 'in-process') return { strategy: new InProcessServer(options.service) };
-  return {
-    transport: Transport.NATS,
-    options: {
-      servers: servers(options.natsUrl),
-      name: `glimpse-${options.service}`,
-      ...(broadcast ? {} : { queue: `glimpse-${options.service}` }),
-    },
-  };
+  const name = `${options.namespace}-${options.service}`;
+  const nats = { servers: servers(options.natsUrl), name, ...(broadcast ? {} : { queue: name }) };
+  return { strategy: new NamespacedNatsServer(nats, options.namespace) };
 }

@@ -8,3 +8,4 @@ export * from './health.controller';
 export * from './service-launcher';
 export * from './bus-options';
 export * from './standalone';
+export { namespaced } from './namespace';

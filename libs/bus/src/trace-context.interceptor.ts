@@ -20,9 +20,11 @@ export class TraceContextInterceptor implements NestInterceptor {
     if (execution.getType() !== 'rpc') return next.handle();
     const carrier = execution.switchToRpc().getContext<HeaderCarrier>();
     const subject = carrier.getSubject?.() ?? 'unknown';
+    // Named by the contract's subject, whatever bus_namespace the deployment uses.
+    const canonical = subject.replace(/^[^.]+\./, 'glimpse.');
     const parent = contextFromHeaders(carrier.getHeaders?.());
     const span = this.tracer.startSpan(
-      `${subject} process`,
+      `${canonical} process`,
       { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } },
       parent,
     );

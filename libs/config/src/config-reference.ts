@@ -14,7 +14,8 @@ export function configReference(): string {
     '',
   ];
   let section = '';
-  for (const option of declaredOptions()) {
+  const options = declaredOptions();
+  options.forEach((option, index) => {
     if (option.section !== section) {
       section = option.section;
       lines.push(`## [${section}]`, '', '| option | environment | type | default | description |', '|---|---|---|---|---|');
@@ -23,9 +24,9 @@ export function configReference(): string {
     const def = Array.isArray(spec.default) ? spec.default.join(',') : spec.default === null ? '(unset)' : String(spec.default);
     const type = spec.choices ? spec.choices.join(' \\| ') : spec.type;
     lines.push(`| \`${option.name}\` | \`${envName(option.name)}\` | ${type} | \`${def}\` | ${spec.help} |`);
-    const next = declaredOptions()[declaredOptions().indexOf(option) + 1];
+    const next = options[index + 1];
     if (!next || next.section !== section) lines.push('');
-  }
+  });
   return lines.join('\n');
 }
 

@@ -122,7 +122,7 @@ export function loadConfig(
     try {
       config[option.section][option.name] = option.spec.parse(resolve(option.name, [option.name]));
     } catch (error) {
-      const value = option.spec.secret ? '<secret>' : given?.value;
+      const value = option.spec.secret ? '<secret>' : (given?.value ?? defaults[option.name]);
       problems.push(`${describe(option, given)}=${value}: ${(error as Error).message}`);
     }
   }

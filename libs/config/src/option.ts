@@ -1,6 +1,6 @@
 /** One declared option: its type, default and help. The config reference is generated from these. */
 export interface OptionSpec<T> {
-  readonly type: 'string' | 'int' | 'bool' | 'enum' | 'list';
+  readonly type: 'string' | 'int' | 'bool' | 'enum' | 'list' | 'size';
   readonly default: T;
   readonly help: string;
   readonly choices?: readonly string[];
@@ -15,6 +15,18 @@ type Limits = { min?: number; max?: number };
 
 export function str(def: string, help: string, extra: { secret?: boolean } = {}): OptionSpec<string> {
   return { type: 'string', default: def, help, ...extra, parse: (raw) => raw };
+}
+
+export function pattern(def: string, re: RegExp, help: string): OptionSpec<string> {
+  return {
+    type: 'string',
+    default: def,
+    help,
+    parse(raw) {
+      if (!re.test(raw)) throw new Error(`"${raw}" does not match ${re}`);
+      return raw;
+    },
+  };
 }
 
 export function optionalStr(help: string): OptionSpec<string | null> {
@@ -86,4 +98,22 @@ export function list(def: readonly string[], help: string): OptionSpec<readonly 
         .map((item) => item.trim())
         .filter((item) => item !== ''),
   };
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** A byte count as Glance's user_storage_quota writes it: digits, optionally K, M, G or T plus B. */
+export function size(def: string, help: string): OptionSpec<number> {
+  return {
+    type: 'size',
+    default: parseSize(def),
+    help,
+    parse: parseSize,
+  };
+}
+
+function parseSize(raw: string): number {
+  const match = /^(\d+)((K|M|G|T)?B)?$/.exec(raw.trim());
+  if (!match) throw new Error(`"${raw}" is not a size (digits with an optional KB, MB, GB, TB or B)`);
+  return Number(match[1]) * UNITS[match[2] ?? ''];
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS } from '@glimpse/contracts';
-import { bool, int, list, oneOf, optionalStr, str } from './option';
+import { bool, int, list, oneOf, optionalStr, pattern, size, str } from './option';
 
 const TIB = 1024 ** 4;
 
@@ -28,6 +28,10 @@ export const OPTIONS = {
     limit_param_default: int(25, 'Page size of GET /v2/images when the request gives no limit.', { min: 1 }),
     api_limit_max: int(1000, 'Largest page size a client may ask for.', { min: 1 }),
     hashing_algorithm: oneOf(['sha512', 'sha256'] as const, 'sha512', 'Algorithm of os_hash_value.'),
+    image_member_quota: int(128, 'Members an image may have (negative: unlimited).'),
+    image_property_quota: int(128, 'Custom properties an image may have (negative: unlimited).'),
+    image_tag_quota: int(128, 'Tags an image may have (negative: unlimited).'),
+    user_storage_quota: size('0', "Bytes of image data a project may store, counted across its images; 0 is unlimited. Accepts a unit: 10GB, 500MB, 1TB."),
     debug: bool(false, 'Log at debug level.'),
   },
   database: {
@@ -42,6 +46,14 @@ export const OPTIONS = {
   bus: {
     nats_url: str('nats://127.0.0.1:4222', 'NATS server(s), comma-separated, used when transport = nats.'),
     bus_request_timeout: int(10000, 'Milliseconds to wait for a reply on the bus.', { min: 1 }),
+    bus_namespace: pattern(
+      'glimpse',
+      /^[A-Za-z0-9_-]+$/,
+      'First word of every NATS subject and queue group, so that deployments sharing a NATS stay apart.',
+    ),
+  },
+  oslo_policy: {
+    policy_file: optionalStr("Policy file (YAML or JSON) laid over Glance's default rules; re-read when it changes."),
   },
   glance_store: {
     default_store: oneOf(['file'] as const, 'file', 'Store that new image data is written to.'),

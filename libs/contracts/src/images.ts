@@ -113,4 +113,13 @@ export interface ImageListFilters {
   osHidden?: boolean;
   protected?: boolean;
   properties?: Record<string, string>;
+  createdAt?: TimeFilter;
+  updatedAt?: TimeFilter;
+}
+
+/** created_at/updated_at filters at Glance's second precision: [from, until) in ISO time. */
+export interface TimeFilter {
+  op: 'gt' | 'gte' | 'eq' | 'neq' | 'lt' | 'lte';
+  /** The second named, as an ISO time with no fraction. */
+  at: string;
 }

@@ -3,3 +3,4 @@ export * from './images';
 export * from './registry.contract';
 export * from './events.contract';
 export * from './health.contract';
+export * from './members.contract';

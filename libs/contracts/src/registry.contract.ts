@@ -33,7 +33,21 @@ export const RegistrySubjects = {
   addTag: 'glimpse.registry.tag.add.v1',
   /** Remove one tag (not_found when absent). */
   removeTag: 'glimpse.registry.tag.remove.v1',
+  /** What a project stores: bytes (size × locations) and image counts, for quotas and /v2/info/usage. */
+  getUsage: 'glimpse.registry.usage.get.v1',
 } as const;
+
+export interface UsageRequest {
+  owner: string | null;
+  /** Leave this image out (the one being uploaded). */
+  excludeImageId?: string;
+}
+
+export interface UsageReply {
+  storedBytes: number;
+  imageCount: number;
+  uploadingCount: number;
+}
 
 export interface CreateImageRequest {
   caller: CallerContext;
@@ -122,4 +136,5 @@ export interface RegistryRequestMap {
   [RegistrySubjects.purgeLocations]: [PurgeLocationsRequest, { purged: number }];
   [RegistrySubjects.addTag]: [TagRequest, ImageRecord];
   [RegistrySubjects.removeTag]: [TagRequest, ImageRecord];
+  [RegistrySubjects.getUsage]: [UsageRequest, UsageReply];
 }

@@ -41,20 +41,23 @@ class HashWorker {
 
   constructor(readonly algo: string) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (m: Message) => {
       const listener = this.listeners.get(m.session);
       if (!listener) return;
       if (m.op === 'ack') listener.onAck(m.slot);
       else {
-        this.listeners.delete(m.session);
+        this.forget(m.session);
         listener.onDigest(m.digest ?? '');
       }
     });
+    // Only after on('message'), which refs the port again: an idle worker must not keep the
+    // process alive, while a session in progress must (see begin).
+    this.worker.unref();
   }
 
   begin(session: number, slots: SharedArrayBuffer[], listener: HashSessionListener): void {
     this.listeners.set(session, listener);
+    this.worker.ref();
     this.worker.postMessage({ op: 'begin', session, algo: this.algo, slots });
   }
 
@@ -67,8 +70,13 @@ class HashWorker {
   }
 
   abort(session: number): void {
-    this.listeners.delete(session);
+    this.forget(session);
     this.worker.postMessage({ op: 'abort', session });
+  }
+
+  private forget(session: number): void {
+    this.listeners.delete(session);
+    if (this.listeners.size === 0) this.worker.unref();
   }
 }
 

@@ -4,7 +4,11 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/v2\/images\/[^/]+$/, methods: ['GET', 'PATCH', 'DELETE'] },
   { pattern: /^\/v2\/images\/[^/]+\/file$/, methods: ['GET', 'PUT'] },
   { pattern: /^\/v2\/images\/[^/]+\/tags\/[^/]+$/, methods: ['PUT', 'DELETE'] },
-  { pattern: /^\/v2\/schemas\/(image|images)$/, methods: ['GET'] },
+  { pattern: /^\/v2\/images\/[^/]+\/members$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/v2\/images\/[^/]+\/members\/[^/]+$/, methods: ['GET', 'PUT', 'DELETE'] },
+  { pattern: /^\/v2\/images\/[^/]+\/actions\/(deactivate|reactivate)$/, methods: ['POST'] },
+  { pattern: /^\/v2\/schemas\/(image|images|member|members)$/, methods: ['GET'] },
+  { pattern: /^\/v2\/info\/usage$/, methods: ['GET'] },
   { pattern: /^\/versions$/, methods: ['GET'] },
 ];
 

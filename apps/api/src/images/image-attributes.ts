@@ -1,4 +1,4 @@
-import { type CallerContext, type MutableImageFields, type Visibility, badRequest, forbidden } from '@glimpse/contracts';
+import { type MutableImageFields, type Visibility, badRequest, forbidden } from '@glimpse/contracts';
 import { READ_ONLY, RESERVED, UUID_RE, VISIBILITY_VALUES } from './image-schema';
 
 const MAX_DB_INT = 2 ** 31 - 1;
@@ -88,14 +88,4 @@ export function customValue(name: string, value: unknown): string {
 export function idValue(value: unknown): string {
   if (typeof value !== 'string' || !UUID_RE.test(value)) throw schemaError(`${JSON.stringify(value)} does not match the UUID pattern (id)`);
   return value.toLowerCase();
-}
-
-/** Who may set what: public needs admin (publicize_image); a foreign owner needs admin. */
-export function assertMayApply(caller: CallerContext, fields: MutableImageFields, changingOwner: boolean): void {
-  if (fields.visibility === 'public' && !caller.isAdmin) {
-    throw forbidden('You are not authorized to complete publicize_image action.');
-  }
-  if (changingOwner && fields.owner !== undefined && !caller.isAdmin && fields.owner !== caller.projectId) {
-    throw forbidden('You are not permitted to create images owned by another project.');
-  }
 }

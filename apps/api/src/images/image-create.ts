@@ -2,7 +2,6 @@ import { type CallerContext, type CreateImageRequest, type MutableImageFields, b
 import {
   type FormatLists,
   WRITABLE,
-  assertMayApply,
   assertWritableName,
   coreValue,
   customValue,
@@ -27,6 +26,5 @@ export function createRequest(caller: CallerContext, body: unknown, formats: For
     else if (name in WRITABLE) (fields as Record<string, unknown>)[WRITABLE[name]] = coreValue(name, value, formats);
     else properties[name] = customValue(name, value);
   }
-  assertMayApply(caller, fields, true);
   return { caller, id, fields, tags, properties };
 }

@@ -12,7 +12,7 @@ import { type ByteRange, type ImageData, StoreError, type StoredImage, Stores, i
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { RegistryClient } from '../registry/registry.client';
-import { assertMayChange } from './image-policy';
+import { ImageAccess } from './image-access';
 
 export interface Download {
   image: ImageRecord;
@@ -27,6 +27,7 @@ export class ImageDataService {
 
   constructor(
     private readonly registry: RegistryClient,
+    private readonly access: ImageAccess,
     private readonly stores: Stores,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
@@ -36,8 +37,7 @@ export class ImageDataService {
    * the partial data is removed; if the image was deleted meanwhile the data is removed and 410.
    */
   async upload(caller: CallerContext, id: string, body: Readable, announcedSize: number | undefined): Promise<ImageRecord> {
-    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
-    assertMayChange(caller, image, 'upload_image');
+    const image = await this.access.authorized(caller, id, 'upload_image');
     if (image.status !== 'queued') {
       throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
     }
@@ -47,17 +47,23 @@ export class ImageDataService {
     if (announcedSize !== undefined && announcedSize > this.settings.imageSizeCap) {
       throw new GlimpseError('payload_too_large', `The incoming image is too large: ${announcedSize} bytes exceed image_size_cap ${this.settings.imageSizeCap}.`);
     }
+    const quotaRoom = await this.storageQuotaRoom(image);
+    if (announcedSize !== undefined && quotaRoom !== null && announcedSize > quotaRoom) throw quotaExceeded(announcedSize, quotaRoom);
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'saving' });
 
     let stored: StoredImage;
+    const maxSize = quotaRoom === null ? this.settings.imageSizeCap : Math.min(quotaRoom, this.settings.imageSizeCap);
     try {
       stored = await this.stores.default.add(id, body, {
         expectedSize: announcedSize,
-        maxSize: this.settings.imageSizeCap,
+        maxSize,
         hashAlgo: this.settings.hashingAlgorithm,
       });
     } catch (error) {
       await this.restoreQueued(caller, id);
+      if (isStoreFailure(error, 'too_large') && quotaRoom !== null && quotaRoom < this.settings.imageSizeCap) {
+        throw quotaExceeded(maxSize + 1, quotaRoom);
+      }
       throw uploadError(error);
     }
 
@@ -91,10 +97,11 @@ export class ImageDataService {
     id: string,
     rangeOf: (size: number) => ByteRange | null,
   ): Promise<Download | null> {
-    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
+    const image = await this.access.visible(caller, id);
     if (image.status === 'deactivated' && !caller.isAdmin) {
       throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
     }
+    this.access.authorize('download_image', caller, image);
     if (image.locations.length === 0) return null;
     let lastError: unknown = null;
     for (const location of image.locations) {
@@ -129,6 +136,14 @@ export class ImageDataService {
     if (purged.length > 0) await this.registry.request(RegistrySubjects.purgeLocations, { imageId, locationIds: purged });
   }
 
+  /** Bytes the owner may still store under user_storage_quota; null when there is no quota. */
+  private async storageQuotaRoom(image: ImageRecord): Promise<number | null> {
+    const quota = this.settings.userStorageQuota;
+    if (quota <= 0) return null;
+    const usage = await this.registry.request(RegistrySubjects.getUsage, { owner: image.owner, excludeImageId: image.id });
+    return Math.max(0, quota - usage.storedBytes);
+  }
+
   private async restoreQueued(caller: CallerContext, id: string): Promise<void> {
     await this.registry
       .request(RegistrySubjects.transitionImage, {
@@ -140,6 +155,13 @@ export class ImageDataService {
       })
       .catch((error: Error) => this.logger.warn(`image ${id}: could not return to queued: ${error.message}`));
   }
+}
+
+function quotaExceeded(size: number, room: number): GlimpseError {
+  return new GlimpseError(
+    'payload_too_large',
+    `Denying attempt to upload image because it exceeds the quota: the size of the data (at least ${size} bytes) will exceed the limit; ${room} bytes remaining.`,
+  );
 }
 
 /** A failed upload as the client should hear it; a vanished client gets a 400 nobody reads. */

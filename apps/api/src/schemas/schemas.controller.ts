@@ -2,6 +2,19 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { imageSchema, imagesSchema } from '../images/image-schema';
 
+/** The minimal member schema Glance serves (name and properties only). */
+const MEMBER_SCHEMA = {
+  name: 'member',
+  properties: {
+    created_at: { type: 'string', description: 'Date and time of image member creation' },
+    image_id: { type: 'string', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$', description: 'An identifier for the image' },
+    member_id: { type: 'string', description: 'An identifier for the image member (tenantId)' },
+    schema: { type: 'string', readOnly: true },
+    status: { type: 'string', enum: ['pending', 'accepted', 'rejected'], description: 'The status of this image member' },
+    updated_at: { type: 'string', description: 'Date and time of last modification of image member' },
+  },
+};
+
 /** /v2/schemas/image and /v2/schemas/images, the raw JSON schemas glanceclient builds its CLI from. */
 @Controller('v2/schemas')
 export class SchemasController {
@@ -21,5 +34,15 @@ export class SchemasController {
   @Get('images')
   imagesSchema(): Record<string, unknown> {
     return this.images;
+  }
+
+  @Get('member')
+  memberSchema(): Record<string, unknown> {
+    return MEMBER_SCHEMA;
+  }
+
+  @Get('members')
+  membersSchema(): Record<string, unknown> {
+    return { name: 'members', properties: { members: { type: 'array', items: MEMBER_SCHEMA }, schema: { type: 'string' } } };
   }
 }

@@ -8,8 +8,11 @@ import {
   type ImageRecord,
   type ListImagesRequest,
   type MutableImageFields,
+  type TimeFilter,
   type TransitionImageRequest,
   type UpdateImageRequest,
+  type UsageReply,
+  type UsageRequest,
   badRequest,
   canTransition,
   conflict,
@@ -203,6 +206,27 @@ export class ImageCatalog {
     return this.load(id);
   }
 
+  async usage(request: UsageRequest): Promise<UsageReply> {
+    const qb = this.images()
+      .select(
+        "COALESCE(SUM(CASE WHEN i.status NOT IN ('killed', 'deleted', 'pending_delete') THEN COALESCE(i.size, 0) * " +
+          "(SELECT COUNT(*) FROM image_locations l WHERE l.image_id = i.id AND l.status = 'active') ELSE 0 END), 0)",
+        'storedBytes',
+      )
+      .addSelect("COALESCE(SUM(CASE WHEN i.status NOT IN ('killed', 'deleted', 'pending_delete') THEN 1 ELSE 0 END), 0)", 'imageCount')
+      .addSelect("COALESCE(SUM(CASE WHEN i.status IN ('saving', 'uploading', 'importing') THEN 1 ELSE 0 END), 0)", 'uploadingCount')
+      .where('i.deleted = 0');
+    if (request.owner === null) qb.andWhere('i.owner IS NULL');
+    else qb.andWhere('i.owner = :owner', { owner: request.owner });
+    if (request.excludeImageId) qb.andWhere('i.id <> :exclude', { exclude: request.excludeImageId });
+    const row = (await qb.getRawOne<Record<string, string | number>>()) ?? {};
+    return {
+      storedBytes: Number(row['storedBytes'] ?? 0),
+      imageCount: Number(row['imageCount'] ?? 0),
+      uploadingCount: Number(row['uploadingCount'] ?? 0),
+    };
+  }
+
   private images(): SelectQueryBuilder<ImageEntity> {
     return this.db.getRepository(ImageEntity).createQueryBuilder('i');
   }
@@ -278,6 +302,8 @@ function applyFilters(qb: SelectQueryBuilder<ImageEntity>, { filters }: ListImag
   if (filters.sizeMax !== undefined) qb.andWhere('i.size <= :fSizeMax', { fSizeMax: filters.sizeMax });
   qb.andWhere(filters.osHidden ? 'i.os_hidden = 1' : 'i.os_hidden = 0');
   if (filters.protected !== undefined) qb.andWhere(filters.protected ? 'i.protected = 1' : 'i.protected = 0');
+  if (filters.createdAt) applyTimeFilter(qb, 'created_at', filters.createdAt, 'fCreated');
+  if (filters.updatedAt) applyTimeFilter(qb, 'updated_at', filters.updatedAt, 'fUpdated');
   (filters.tags ?? []).forEach((tag, n) =>
     qb.andWhere(`EXISTS (SELECT 1 FROM image_tags t${n} WHERE t${n}.image_id = i.id AND t${n}.value = :tag${n})`, {
       [`tag${n}`]: tag,
@@ -289,4 +315,30 @@ function applyFilters(qb: SelectQueryBuilder<ImageEntity>, { filters }: ListImag
       { [`pn${n}`]: name, [`pv${n}`]: value },
     ),
   );
+}
+
+/**
+ * Stored timestamps carry milliseconds while Glance compares whole seconds, so each operator
+ * becomes a range on [second, second + 1).
+ */
+function applyTimeFilter(qb: SelectQueryBuilder<ImageEntity>, column: string, filter: TimeFilter, param: string): void {
+  const start = new Date(filter.at);
+  const end = new Date(start.getTime() + 1000);
+  const p = { [`${param}Start`]: sqlTime(start), [`${param}End`]: sqlTime(end) };
+  const from = `:${param}Start`;
+  const until = `:${param}End`;
+  const condition = {
+    gt: `i.${column} >= ${until}`,
+    gte: `i.${column} >= ${from}`,
+    lt: `i.${column} < ${from}`,
+    lte: `i.${column} < ${until}`,
+    eq: `(i.${column} >= ${from} AND i.${column} < ${until})`,
+    neq: `(i.${column} < ${from} OR i.${column} >= ${until})`,
+  }[filter.op];
+  qb.andWhere(condition, p);
+}
+
+/** The text both SQLite (as TypeORM stores it) and MariaDB compare correctly with a datetime. */
+function sqlTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
 }

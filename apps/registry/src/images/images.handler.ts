@@ -16,6 +16,8 @@ import {
   type TagRequest,
   type TransitionImageRequest,
   type UpdateImageRequest,
+  type UsageReply,
+  type UsageRequest,
 } from '@glimpse/contracts';
 import { BusClient, BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
 import { ImageCatalog } from './image-catalog';
@@ -81,6 +83,11 @@ export class ImagesHandler {
   @MessagePattern(RegistrySubjects.removeTag)
   removeTag(@Payload() request: TagRequest): Promise<ImageRecord> {
     return this.catalog.removeTag(request.caller, request.id, request.tag);
+  }
+
+  @MessagePattern(RegistrySubjects.getUsage)
+  usage(@Payload() request: UsageRequest): Promise<UsageReply> {
+    return this.catalog.usage(request);
   }
 
   private publish<S extends keyof ImageEventMap & string>(subject: S, image: ImageRecord): void {

@@ -1,0 +1,71 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { type CallerContext, type ImageRecord, forbidden } from '@glimpse/contracts';
+import { API_SETTINGS, type ApiSettings } from '../api.settings';
+import { type Credentials, type Target, evaluate } from './policy-expression';
+import { type RuleSet, loadRules } from './policy-file';
+
+/** How often the policy file's mtime is looked at. */
+const RELOAD_CHECK_MS = 1000;
+
+export type PolicyRule =
+  | 'add_image' | 'get_images' | 'get_image' | 'modify_image' | 'delete_image' | 'upload_image'
+  | 'download_image' | 'publicize_image' | 'communitize_image' | 'deactivate' | 'reactivate'
+  | 'add_member' | 'delete_member' | 'get_member' | 'get_members' | 'modify_member';
+
+/**
+ * Every route asks here before it acts. Rules come from Glance's defaults and the policy file,
+ * which is re-read when it changes (a broken edit is logged and the previous rules stay).
+ */
+@Injectable()
+export class PolicyEnforcer implements OnModuleDestroy {
+  private readonly logger = new Logger('PolicyEnforcer');
+  private rules: RuleSet;
+  private readonly file: string | null;
+
+  constructor(@Inject(API_SETTINGS) settings: ApiSettings) {
+    this.file = settings.policyFile;
+    this.rules = loadRules(this.file);
+    if (this.file) {
+      const file = this.file;
+      watchFile(file, { interval: RELOAD_CHECK_MS, persistent: false }, () => this.reload(file));
+    }
+  }
+
+  allows(rule: PolicyRule, caller: CallerContext, target: Target): boolean {
+    const check = this.rules.get(rule);
+    return check !== undefined && evaluate(check, credentials(caller), target, (name) => this.rules.get(name));
+  }
+
+  authorize(rule: PolicyRule, caller: CallerContext, target: Target): void {
+    if (!this.allows(rule, caller, target)) throw forbidden(`You are not authorized to complete ${rule} action.`);
+  }
+
+  onModuleDestroy(): void {
+    if (this.file) unwatchFile(this.file);
+  }
+
+  private reload(file: string): void {
+    try {
+      this.rules = loadRules(file);
+      this.logger.log(`reloaded ${file}`);
+    } catch (error) {
+      this.logger.error(`keeping the previous policy: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** noauth's admin context has no roles; it is given admin so that the default rules let it in. */
+function credentials(caller: CallerContext): Credentials {
+  const roles = caller.isAdmin && !caller.roles.includes('admin') ? [...caller.roles, 'admin'] : caller.roles;
+  return { roles, project_id: caller.projectId, user_id: caller.userId, is_admin: caller.isAdmin };
+}
+
+/**
+ * The target of an image rule, as Glance's ImageTarget: project_id and owner are the image's
+ * owner, member_id is the caller when it sees a shared image it does not own (a member).
+ */
+export function imageTarget(image: ImageRecord, caller: CallerContext): Target {
+  const member = image.visibility === 'shared' && image.owner !== caller.projectId ? caller.projectId : null;
+  return { project_id: image.owner, owner: image.owner, visibility: image.visibility, member_id: member };
+}

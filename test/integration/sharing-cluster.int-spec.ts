@@ -1,0 +1,3 @@
+import { describeSharing } from './sharing.suite';
+
+describeSharing('cluster');
