@@ -17,6 +17,7 @@ import { ImagesController } from './images/images.controller';
 import { InfoController } from './info/info.controller';
 import { MembersController } from './members/members.controller';
 import { PolicyEnforcer } from './policy/policy-enforcer';
+import { PropertyProtections } from './policy/property-protections';
 import { RegistryClient } from './registry/registry.client';
 import { SchemasController } from './schemas/schemas.controller';
 import { VersionNegotiationMiddleware } from './versions/version-negotiation.middleware';
@@ -51,6 +52,7 @@ export class ApiModule implements NestModule {
         { provide: APP_FILTER, useClass: GlanceErrorFilter },
         RegistryClient,
         PolicyEnforcer,
+        PropertyProtections,
         ImageAccess,
         ImageDataService,
       ],

@@ -14,6 +14,8 @@ export interface ApiSettings {
   diskFormats: readonly string[];
   containerFormats: readonly string[];
   policyFile: string | null;
+  propertyProtectionFile: string | null;
+  propertyProtectionFormat: 'roles' | 'policies';
   imageMemberQuota: number;
   imagePropertyQuota: number;
   imageTagQuota: number;
@@ -31,6 +33,8 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     diskFormats: config.image_format.disk_formats,
     containerFormats: config.image_format.container_formats,
     policyFile: config.oslo_policy.policy_file,
+    propertyProtectionFile: config.DEFAULT.property_protection_file,
+    propertyProtectionFormat: config.DEFAULT.property_protection_rule_format,
     imageMemberQuota: config.DEFAULT.image_member_quota,
     imagePropertyQuota: config.DEFAULT.image_property_quota,
     imageTagQuota: config.DEFAULT.image_tag_quota,

@@ -28,6 +28,12 @@ export const OPTIONS = {
     limit_param_default: int(25, 'Page size of GET /v2/images when the request gives no limit.', { min: 1 }),
     api_limit_max: int(1000, 'Largest page size a client may ask for.', { min: 1 }),
     hashing_algorithm: oneOf(['sha512', 'sha256'] as const, 'sha512', 'Algorithm of os_hash_value.'),
+    property_protection_file: optionalStr('Ini file of property protections: sections are regular expressions on property names, keys create/read/update/delete.'),
+    property_protection_rule_format: oneOf(
+      ['roles', 'policies'] as const,
+      'roles',
+      'roles: each key lists roles (@ everyone, ! nobody). policies: each key names a rule of the policy file.',
+    ),
     image_member_quota: int(128, 'Members an image may have (negative: unlimited).'),
     image_property_quota: int(128, 'Custom properties an image may have (negative: unlimited).'),
     image_tag_quota: int(128, 'Tags an image may have (negative: unlimited).'),

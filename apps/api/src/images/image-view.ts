@@ -5,10 +5,13 @@ export function isoTime(iso: string): string {
   return `${iso.slice(0, 19)}Z`;
 }
 
-/** The image as the Images API v2 shows it. Locations stay hidden (show_multiple_locations is off). */
-export function imageView(image: ImageRecord): Record<string, unknown> {
+/**
+ * The image as the Images API v2 shows it, without the custom properties the caller may not read.
+ * Locations stay hidden (show_multiple_locations is off).
+ */
+export function imageView(image: ImageRecord, readable: (property: string) => boolean = () => true): Record<string, unknown> {
   const view: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(image.properties)) view[key] = value ?? '';
+  for (const [key, value] of Object.entries(image.properties)) if (readable(key)) view[key] = value ?? '';
   Object.assign(view, {
     id: image.id,
     name: image.name,

@@ -5,6 +5,7 @@ import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { mediaType, readJsonBody } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
 import { PolicyEnforcer } from '../policy/policy-enforcer';
+import { PropertyProtections } from '../policy/property-protections';
 import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 import { createRequest } from './image-create';
@@ -21,6 +22,7 @@ export class ImagesController {
     private readonly registry: RegistryClient,
     private readonly access: ImageAccess,
     private readonly policy: PolicyEnforcer,
+    private readonly protections: PropertyProtections,
     private readonly data: ImageDataService,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
@@ -32,10 +34,11 @@ export class ImagesController {
     const target = { project_id: caller.projectId, owner, visibility: request.fields.visibility ?? 'shared' };
     this.policy.authorize('add_image', caller, target);
     this.authorizeVisibility(caller, request.fields.visibility, { ...target, project_id: owner });
+    for (const name of Object.keys(request.properties)) this.protections.authorize(caller, name, 'create');
     assertPropertyQuota(request.properties, this.settings.imagePropertyQuota);
     assertTagQuota(request.tags.length, this.settings.imageTagQuota);
     const image = await this.registry.request(RegistrySubjects.createImage, request);
-    res.status(201).setHeader('Location', `/v2/images/${image.id}`).json(imageView(image));
+    res.status(201).setHeader('Location', `/v2/images/${image.id}`).json(imageView(image, this.protections.readable(caller)));
   }
 
   @Get()
@@ -44,10 +47,11 @@ export class ImagesController {
     const params = new URL(req.originalUrl, 'http://glimpse').searchParams;
     const request = listRequest(caller, params, this.settings);
     const { images } = await this.registry.request(RegistrySubjects.listImages, request);
+    const readable = this.protections.readable(caller);
     // next is decided on the page the database returned, before per-image policy (as Glance).
     const full = images.length > 0 && images.length === request.limit;
     return {
-      images: images.filter((image) => this.access.mayGet(caller, image)).map(imageView),
+      images: images.filter((image) => this.access.mayGet(caller, image)).map((image) => imageView(image, readable)),
       ...pageLinks(params, full ? images[images.length - 1].id : null),
       schema: '/v2/schemas/images',
     };
@@ -55,7 +59,7 @@ export class ImagesController {
 
   @Get(':id')
   async show(@Caller() caller: CallerContext, @Param('id') id: string): Promise<Record<string, unknown>> {
-    return imageView(await this.access.visible(caller, id));
+    return imageView(await this.access.visible(caller, id), this.protections.readable(caller));
   }
 
   @Patch(':id')
@@ -70,12 +74,17 @@ export class ImagesController {
       Object.keys(update.setProperties).length === 0 &&
       update.removeProperties.length === 0 &&
       update.tags === undefined;
+    const readable = this.protections.readable(caller);
     if (unchanged) {
-      res.status(200).json(imageView(image));
+      res.status(200).json(imageView(image, readable));
       return;
     }
+    for (const name of Object.keys(update.setProperties)) {
+      this.protections.authorize(caller, name, name in image.properties ? 'update' : 'create');
+    }
+    for (const name of update.removeProperties) this.protections.authorize(caller, name, 'delete');
     this.assertQuotasAfter(image, update.setProperties, update.removeProperties, update.tags);
-    res.status(200).json(imageView(await this.registry.request(RegistrySubjects.updateImage, update)));
+    res.status(200).json(imageView(await this.registry.request(RegistrySubjects.updateImage, update), readable));
   }
 
   @Delete(':id')

@@ -2,8 +2,10 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { type CallerContext, type ImageRecord, forbidden } from '@glimpse/contracts';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { type Credentials, type Target, evaluate } from './policy-expression';
+import { type Target, evaluate } from './policy-expression';
 import { type RuleSet, loadRules } from './policy-file';
+import { credentials } from './policy-credentials';
+import { protectionPolicyNames } from './property-protection-file';
 
 /** How often the policy file's mtime is looked at. */
 const RELOAD_CHECK_MS = 1000;
@@ -22,10 +24,13 @@ export class PolicyEnforcer implements OnModuleDestroy {
   private readonly logger = new Logger('PolicyEnforcer');
   private rules: RuleSet;
   private readonly file: string | null;
+  /** Rule names used outside the policy file (property protections in policies format). */
+  private readonly referenced: string[];
 
   constructor(@Inject(API_SETTINGS) settings: ApiSettings) {
     this.file = settings.policyFile;
-    this.rules = loadRules(this.file);
+    this.referenced = protectionPolicyNames(settings);
+    this.rules = loadRules(this.file, this.referenced);
     if (this.file) {
       const file = this.file;
       watchFile(file, { interval: RELOAD_CHECK_MS, persistent: false }, () => this.reload(file));
@@ -33,6 +38,11 @@ export class PolicyEnforcer implements OnModuleDestroy {
   }
 
   allows(rule: PolicyRule, caller: CallerContext, target: Target): boolean {
+    return this.allowsNamed(rule, caller, target);
+  }
+
+  /** A rule by any name, such as those a policies-format property protection file names. */
+  allowsNamed(rule: string, caller: CallerContext, target: Target): boolean {
     const check = this.rules.get(rule);
     return check !== undefined && evaluate(check, credentials(caller), target, (name) => this.rules.get(name));
   }
@@ -47,18 +57,12 @@ export class PolicyEnforcer implements OnModuleDestroy {
 
   private reload(file: string): void {
     try {
-      this.rules = loadRules(file);
+      this.rules = loadRules(file, this.referenced);
       this.logger.log(`reloaded ${file}`);
     } catch (error) {
       this.logger.error(`keeping the previous policy: ${(error as Error).message}`);
     }
   }
-}
-
-/** noauth's admin context has no roles; it is given admin so that the default rules let it in. */
-function credentials(caller: CallerContext): Credentials {
-  const roles = caller.isAdmin && !caller.roles.includes('admin') ? [...caller.roles, 'admin'] : caller.roles;
-  return { roles, project_id: caller.projectId, user_id: caller.userId, is_admin: caller.isAdmin };
 }
 
 /**

@@ -10,7 +10,7 @@ export type RuleSet = ReadonlyMap<string, Check>;
  * a bad expression, a rule: that names nothing, a name that is neither a Glance rule nor used
  * by another rule (most often a typo).
  */
-export function loadRules(file: string | null): RuleSet {
+export function loadRules(file: string | null, usedElsewhere: readonly string[] = []): RuleSet {
   const overrides = file ? readPolicyFile(file) : {};
   const texts: Record<string, string> = { ...DEFAULT_RULES, ...overrides };
   const problems: string[] = [];
@@ -23,7 +23,7 @@ export function loadRules(file: string | null): RuleSet {
       problems.push(`rule "${name}": ${error.message} in "${text}"`);
     }
   }
-  const referenced = new Set([...rules.values()].flatMap(referencedRules));
+  const referenced = new Set([...[...rules.values()].flatMap(referencedRules), ...usedElsewhere]);
   for (const name of referenced) if (!rules.has(name)) problems.push(`rule:${name} refers to a rule that is not defined`);
   for (const name of Object.keys(overrides)) {
     if (!(name in DEFAULT_RULES) && !referenced.has(name)) {
