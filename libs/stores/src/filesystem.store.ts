@@ -43,11 +43,15 @@ export class FilesystemStore implements StoreDriver {
     const final = join(this.dir, imageId);
     const partial = join(this.dir, `.${imageId}.${randomUUID()}.partial`);
     const checksums = new ChecksumStream(options);
+    const out = createWriteStream(partial, { flags: 'wx', highWaterMark: IO_CHUNK, flush: true });
     try {
-      await pipeline(data, checksums, createWriteStream(partial, { flags: 'wx', highWaterMark: IO_CHUNK, flush: true }));
+      await pipeline(data, checksums, out);
       await rename(partial, final);
       await this.syncDirectory();
     } catch (error) {
+      // pipeline rejects before a destroyed write stream has finished opening the file; unlinking
+      // earlier would leave the partial file behind once the open completes.
+      if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
       await unlink(partial).catch(() => undefined);
       throw storeErrorOf(error, imageId);
     }

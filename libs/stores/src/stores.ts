@@ -18,7 +18,8 @@ export class Stores {
   }
 
   forLocation(location: string): StoreDriver {
-    const scheme = location.slice(0, location.indexOf(':'));
+    const colon = location.indexOf(':');
+    const scheme = colon < 0 ? '' : location.slice(0, colon);
     const driver = this.drivers.find((d) => d.schemes.includes(scheme));
     if (!driver) throw new StoreError('invalid_location', `No store is enabled for location scheme "${scheme}"`);
     return driver;

@@ -1,0 +1,57 @@
+import { NOAUTH_CALLER, resolveCaller } from './caller';
+
+describe('resolveCaller', () => {
+  it('makes every noauth caller an admin without a project, whatever the headers', () => {
+    expect(resolveCaller('noauth', { 'x-project-id': 'p1', 'x-roles': 'member' })).toEqual({
+      projectId: null,
+      userId: null,
+      roles: [],
+      isAdmin: true,
+    });
+    expect(resolveCaller('noauth', {})).toBe(NOAUTH_CALLER);
+  });
+
+  it.each([{}, { 'x-identity-status': 'Invalid' }, { 'x-identity-status': 'confirmed' }])(
+    'refuses a trusted request with %p with 401',
+    (headers) => {
+      let refused: unknown;
+      try {
+        resolveCaller('trusted', { 'x-project-id': 'p1', ...headers });
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toMatchObject({
+        code: 'unauthorized',
+        message: 'This server could not verify that you are authorized to access the document you requested.',
+      });
+    },
+  );
+
+  it('takes the identity from the proxy’s headers', () => {
+    expect(
+      resolveCaller('trusted', {
+        'x-identity-status': 'Confirmed',
+        'x-project-id': 'p1',
+        'x-user-id': 'u1',
+        'x-roles': ' Member, READER ,,',
+      }),
+    ).toEqual({ projectId: 'p1', userId: 'u1', roles: ['member', 'reader'], isAdmin: false });
+  });
+
+  it.each([
+    [{ 'x-project-id': 'p1', 'x-tenant-id': 't1' }, 'p1'],
+    [{ 'x-tenant-id': 't1' }, 't1'],
+    [{}, null],
+  ])('takes the project from %p', (headers, projectId) => {
+    expect(resolveCaller('trusted', { 'x-identity-status': 'Confirmed', ...headers }).projectId).toBe(projectId);
+  });
+
+  it.each([
+    ['admin', true],
+    ['member, Admin ', true],
+    ['administrator', false],
+    ['', false],
+  ])('with X-Roles %p is admin: %p', (roles, isAdmin) => {
+    expect(resolveCaller('trusted', { 'x-identity-status': 'Confirmed', 'x-roles': roles }).isAdmin).toBe(isAdmin);
+  });
+});
