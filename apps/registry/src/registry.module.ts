@@ -3,6 +3,7 @@ import type { GlimpseConfig } from '@glimpse/config';
 import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
 import { DatabaseModule } from './database/database.module';
 import { ImageCatalog } from './images/image-catalog';
+import { ImageReader } from './images/image-reader';
 import { ImagesHandler } from './images/images.handler';
 import { MemberCatalog } from './members/member-catalog';
 import { MembersHandler } from './members/members.handler';
@@ -14,7 +15,7 @@ export class RegistryModule {
       module: RegistryModule,
       imports: [DatabaseModule.forRoot(config), BusModule.forRoot(bus)],
       controllers: [ImagesHandler, MembersHandler, healthController('registry')],
-      providers: [ImageCatalog, MemberCatalog],
+      providers: [ImageReader, ImageCatalog, MemberCatalog],
     };
   }
 }

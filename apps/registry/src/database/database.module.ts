@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown 
 import type { GlimpseConfig } from '@glimpse/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source.options';
+import { SqlReader } from './sql-reader';
 import { WriteSerializer } from './write-serializer';
 
 /** Opens the database (the registry is the only process that does) and checks its schema. */
@@ -30,8 +31,8 @@ export class DatabaseModule implements OnApplicationShutdown {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [{ provide: DataSource, useFactory: () => openDatabase(config) }, WriteSerializer],
-      exports: [DataSource, WriteSerializer],
+      providers: [{ provide: DataSource, useFactory: () => openDatabase(config) }, WriteSerializer, SqlReader],
+      exports: [DataSource, WriteSerializer, SqlReader],
     };
   }
 

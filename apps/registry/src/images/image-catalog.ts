@@ -8,12 +8,10 @@ import {
   type ImageRecord,
   type ListImagesRequest,
   type MutableImageFields,
-  type TimeFilter,
   type TransitionImageRequest,
   type UpdateImageRequest,
   type UsageReply,
   type UsageRequest,
-  badRequest,
   canTransition,
   conflict,
   notFound,
@@ -21,9 +19,7 @@ import {
 import { DataSource, type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import { WriteSerializer } from '../database/write-serializer';
 import { ImageEntity, ImageLocationEntity, ImagePropertyEntity, ImageTagEntity } from './image.entities';
-import { type ImageChildren, toImageRecord } from './image-record';
-import { whereListed, whereVisible } from './image-visibility';
-import { applyMarker, applySort } from './image-sort';
+import { ImageReader } from './image-reader';
 
 const COLUMN_OF: Record<keyof MutableImageFields, keyof ImageEntity> = {
   name: 'name',
@@ -43,6 +39,7 @@ export class ImageCatalog {
   constructor(
     private readonly db: DataSource,
     private readonly writes: WriteSerializer,
+    private readonly reader: ImageReader,
   ) {}
 
   async create(request: CreateImageRequest): Promise<ImageRecord> {
@@ -74,30 +71,12 @@ export class ImageCatalog {
     return this.load(id);
   }
 
-  async get(caller: CallerContext, id: string): Promise<ImageRecord> {
-    const qb = this.images().where('i.id = :id', { id }).andWhere('i.deleted = 0');
-    whereVisible(qb, caller);
-    const image = await qb.getOne();
-    if (!image) throw notFound(`No image found with ID ${id}`);
-    return (await this.withChildren([image]))[0];
+  get(caller: CallerContext, id: string): Promise<ImageRecord> {
+    return this.reader.get(caller, id);
   }
 
-  async list(request: ListImagesRequest): Promise<ImageRecord[]> {
-    const qb = this.images().where('i.deleted = 0').andWhere("i.status <> 'killed'");
-    whereListed(qb, request);
-    applyFilters(qb, request);
-    if (request.marker !== undefined) {
-      await this.get(request.caller, request.marker).catch((error: unknown) => {
-        if (error instanceof GlimpseError && error.code === 'not_found') {
-          throw badRequest(`The marker ${request.marker} could not be found.`);
-        }
-        throw error;
-      });
-    }
-    const sort = applySort(qb, request.sort);
-    if (request.marker !== undefined) applyMarker(qb, sort, request.marker);
-    const rows = await qb.limit(request.limit).getMany();
-    return this.withChildren(rows);
+  list(request: ListImagesRequest): Promise<ImageRecord[]> {
+    return this.reader.list(request);
   }
 
   async update(request: UpdateImageRequest): Promise<ImageRecord> {
@@ -232,29 +211,15 @@ export class ImageCatalog {
   }
 
   private async load(id: string): Promise<ImageRecord> {
-    const image = await this.db.getRepository(ImageEntity).findOneBy({ id, deleted: false });
+    const image = await this.reader.byId(id);
     if (!image) throw notFound(`No image found with ID ${id}`);
-    return (await this.withChildren([image]))[0];
+    return image;
   }
 
   private async loadAny(id: string): Promise<ImageRecord> {
-    const image = await this.db.getRepository(ImageEntity).findOneByOrFail({ id });
-    return (await this.withChildren([image]))[0];
-  }
-
-  private async withChildren(images: ImageEntity[]): Promise<ImageRecord[]> {
-    if (images.length === 0) return [];
-    const ids = images.map((i) => i.id);
-    const [properties, tags, locations] = await Promise.all([
-      this.db.getRepository(ImagePropertyEntity).findBy({ imageId: In(ids) }),
-      this.db.getRepository(ImageTagEntity).find({ where: { imageId: In(ids) }, order: { id: 'ASC' } }),
-      this.db.getRepository(ImageLocationEntity).find({ where: { imageId: In(ids), status: 'active' }, order: { id: 'ASC' } }),
-    ]);
-    const byImage = new Map<string, ImageChildren>(ids.map((id) => [id, { properties: [], tags: [], locations: [] }]));
-    properties.forEach((p) => byImage.get(p.imageId)!.properties.push(p));
-    tags.forEach((t) => byImage.get(t.imageId)!.tags.push(t));
-    locations.forEach((l) => byImage.get(l.imageId)!.locations.push(l));
-    return images.map((image) => toImageRecord(image, byImage.get(image.id)!));
+    const image = await this.reader.byId(id, true);
+    if (!image) throw notFound(`No image found with ID ${id}`);
+    return image;
   }
 
   private columns(fields: MutableImageFields): Partial<ImageEntity> {
@@ -284,61 +249,4 @@ export class ImageCatalog {
     const unique = [...new Set(tags)];
     if (unique.length > 0) await tx.insert(ImageTagEntity, unique.map((value) => ({ imageId, value })));
   }
-}
-
-function applyFilters(qb: SelectQueryBuilder<ImageEntity>, { filters }: ListImagesRequest): void {
-  const inList = (column: string, param: string, values: readonly string[] | undefined) => {
-    if (values && values.length > 0) qb.andWhere(`i.${column} IN (:...${param})`, { [param]: values });
-  };
-  inList('name', 'fName', filters.name);
-  inList('id', 'fId', filters.id);
-  inList('status', 'fStatus', filters.status);
-  inList('disk_format', 'fDisk', filters.diskFormat);
-  inList('container_format', 'fContainer', filters.containerFormat);
-  if (filters.owner !== undefined) qb.andWhere('i.owner = :fOwner', { fOwner: filters.owner });
-  if (filters.checksum !== undefined) qb.andWhere('i.checksum = :fChecksum', { fChecksum: filters.checksum });
-  if (filters.osHashValue !== undefined) qb.andWhere('i.os_hash_value = :fHash', { fHash: filters.osHashValue });
-  if (filters.sizeMin !== undefined) qb.andWhere('i.size >= :fSizeMin', { fSizeMin: filters.sizeMin });
-  if (filters.sizeMax !== undefined) qb.andWhere('i.size <= :fSizeMax', { fSizeMax: filters.sizeMax });
-  qb.andWhere(filters.osHidden ? 'i.os_hidden = 1' : 'i.os_hidden = 0');
-  if (filters.protected !== undefined) qb.andWhere(filters.protected ? 'i.protected = 1' : 'i.protected = 0');
-  if (filters.createdAt) applyTimeFilter(qb, 'created_at', filters.createdAt, 'fCreated');
-  if (filters.updatedAt) applyTimeFilter(qb, 'updated_at', filters.updatedAt, 'fUpdated');
-  (filters.tags ?? []).forEach((tag, n) =>
-    qb.andWhere(`EXISTS (SELECT 1 FROM image_tags t${n} WHERE t${n}.image_id = i.id AND t${n}.value = :tag${n})`, {
-      [`tag${n}`]: tag,
-    }),
-  );
-  Object.entries(filters.properties ?? {}).forEach(([name, value], n) =>
-    qb.andWhere(
-      `EXISTS (SELECT 1 FROM image_properties p${n} WHERE p${n}.image_id = i.id AND p${n}.name = :pn${n} AND p${n}.value = :pv${n})`,
-      { [`pn${n}`]: name, [`pv${n}`]: value },
-    ),
-  );
-}
-
-/**
- * Stored timestamps carry milliseconds while Glance compares whole seconds, so each operator
- * becomes a range on [second, second + 1).
- */
-function applyTimeFilter(qb: SelectQueryBuilder<ImageEntity>, column: string, filter: TimeFilter, param: string): void {
-  const start = new Date(filter.at);
-  const end = new Date(start.getTime() + 1000);
-  const p = { [`${param}Start`]: sqlTime(start), [`${param}End`]: sqlTime(end) };
-  const from = `:${param}Start`;
-  const until = `:${param}End`;
-  const condition = {
-    gt: `i.${column} >= ${until}`,
-    gte: `i.${column} >= ${from}`,
-    lt: `i.${column} < ${from}`,
-    lte: `i.${column} < ${until}`,
-    eq: `(i.${column} >= ${from} AND i.${column} < ${until})`,
-    neq: `(i.${column} < ${from} OR i.${column} >= ${until})`,
-  }[filter.op];
-  qb.andWhere(condition, p);
-}
-
-/** The text both SQLite (as TypeORM stores it) and MariaDB compare correctly with a datetime. */
-function sqlTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
 }

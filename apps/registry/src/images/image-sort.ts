@@ -1,6 +1,5 @@
 import type { SortDir, SortKey } from '@glimpse/contracts';
-import type { SelectQueryBuilder } from 'typeorm';
-import type { ImageEntity } from './image.entities';
+import type { Conditions } from './sql-conditions';
 
 /** Nullable keys sort as their smallest value so that keyset pagination can compare them. */
 const EXPRESSION: Record<SortKey, (alias: string) => string> = {
@@ -16,28 +15,32 @@ const EXPRESSION: Record<SortKey, (alias: string) => string> = {
 
 export type SortSpec = { key: SortKey; dir: SortDir }[];
 
-/** Orders by the requested keys, then created_at and id as Glance's tie-breakers. */
-export function applySort(qb: SelectQueryBuilder<ImageEntity>, requested: SortSpec): SortSpec {
+/** The requested keys, then created_at and id as Glance's tie-breakers. */
+export function fullSort(requested: SortSpec): SortSpec {
   const sort: SortSpec = [...requested];
   const lastDir = requested.at(-1)?.dir ?? 'desc';
   for (const key of ['created_at', 'id'] as const) {
     if (!sort.some((s) => s.key === key)) sort.push({ key, dir: lastDir });
   }
-  sort.forEach(({ key, dir }, n) => {
-    const order = dir === 'asc' ? 'ASC' : 'DESC';
-    if (n === 0) qb.orderBy(EXPRESSION[key]('i'), order);
-    else qb.addOrderBy(EXPRESSION[key]('i'), order);
-  });
   return sort;
 }
 
+export function orderBy(sort: SortSpec): string {
+  return sort.map(({ key, dir }) => `${EXPRESSION[key]('i')} ${dir === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
+}
+
 /** Rows strictly after the marker in the sort order (keyset pagination, stable under inserts). */
-export function applyMarker(qb: SelectQueryBuilder<ImageEntity>, sort: SortSpec, marker: string): void {
-  const markerValue = (key: SortKey) => `(SELECT ${EXPRESSION[key]('mk')} FROM images mk WHERE mk.id = :marker)`;
+export function whereAfterMarker(where: Conditions, sort: SortSpec, marker: string): void {
+  const markerValue = (key: SortKey) => `(SELECT ${EXPRESSION[key]('mk')} FROM images mk WHERE mk.id = ?)`;
+  const params: unknown[] = [];
   const branches = sort.map(({ key, dir }, n) => {
-    const equalities = sort.slice(0, n).map((s) => `${EXPRESSION[s.key]('i')} = ${markerValue(s.key)}`);
-    const step = `${EXPRESSION[key]('i')} ${dir === 'asc' ? '>' : '<'} ${markerValue(key)}`;
-    return `(${[...equalities, step].join(' AND ')})`;
+    const parts = sort.slice(0, n).map((s) => {
+      params.push(marker);
+      return `${EXPRESSION[s.key]('i')} = ${markerValue(s.key)}`;
+    });
+    params.push(marker);
+    parts.push(`${EXPRESSION[key]('i')} ${dir === 'asc' ? '>' : '<'} ${markerValue(key)}`);
+    return `(${parts.join(' AND ')})`;
   });
-  qb.andWhere(`(${branches.join(' OR ')})`, { marker });
+  where.and(`(${branches.join(' OR ')})`, ...params);
 }

@@ -1,62 +1,66 @@
 import type { CallerContext, ListImagesRequest } from '@glimpse/contracts';
-import { Brackets, type WhereExpressionBuilder } from 'typeorm';
+import type { Conditions } from './sql-conditions';
 
-/** Shared images the caller belongs to as a member, optionally in one member status. */
-function memberOf(alias: string, status: string | null): string {
-  const statusCondition = status ? ' AND m.status = :memberStatus' : '';
-  return `EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = ${alias}.id AND m.member = :project${statusCondition})`;
-}
+const MEMBER = 'EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ?';
 
 /** Which images a caller may GET by id (glance/db/utils.py is_image_visible). */
-export function whereVisible(qb: WhereExpressionBuilder, caller: CallerContext, alias = 'i'): void {
+export function whereVisible(where: Conditions, caller: CallerContext): void {
   if (caller.isAdmin) return;
-  qb.andWhere(
-    new Brackets((w) => {
-      w.where(`${alias}.owner IS NULL`).orWhere(`${alias}.visibility IN ('public', 'community')`);
-      if (caller.projectId !== null) {
-        w.orWhere(`${alias}.owner = :project`, { project: caller.projectId }).orWhere(
-          `(${alias}.visibility = 'shared' AND ${memberOf(alias, null)})`,
-          { project: caller.projectId },
-        );
-      }
-    }),
+  if (caller.projectId === null) {
+    where.and("(i.owner IS NULL OR i.visibility IN ('public', 'community'))");
+    return;
+  }
+  where.and(
+    `(i.owner IS NULL OR i.visibility IN ('public', 'community') OR i.owner = ? OR (i.visibility = 'shared' AND ${MEMBER})))`,
+    caller.projectId,
+    caller.projectId,
   );
 }
 
 /** Which images appear in a list, following Glance's _select_images_query. */
-export function whereListed(qb: WhereExpressionBuilder, request: ListImagesRequest, alias = 'i'): void {
+export function whereListed(where: Conditions, request: ListImagesRequest): void {
   const { caller } = request;
-  const visibility = request.filters.visibility;
-  const memberStatus = request.memberStatus ?? 'accepted';
-  const statusFilter = memberStatus === 'all' ? null : memberStatus;
   const project = caller.projectId;
-  const params = { project, memberStatus: statusFilter };
-  const own = project === null ? `${alias}.owner IS NULL` : `${alias}.owner = :project`;
-  const sharedWithMe = project === null ? '1 = 0' : memberOf(alias, statusFilter);
+  const memberStatus = request.memberStatus ?? 'accepted';
+  // "Own" and "shared with me" as SQL with their parameters.
+  const own: [string, unknown[]] = project === null ? ['i.owner IS NULL', []] : ['i.owner = ?', [project]];
+  const sharedWithMe: [string, unknown[]] =
+    project === null
+      ? ['1 = 0', []]
+      : memberStatus === 'all'
+        ? [`${MEMBER})`, [project]]
+        : [`${MEMBER} AND m.status = ?)`, [project, memberStatus]];
 
-  switch (visibility) {
+  switch (request.filters.visibility) {
     case 'public':
     case 'community':
-      qb.andWhere(`${alias}.visibility = :visibility`, { visibility });
+      where.and('i.visibility = ?', request.filters.visibility);
       return;
     case 'private':
-      qb.andWhere(`${alias}.visibility = 'private'`);
-      if (!caller.isAdmin) qb.andWhere(own, params);
+      where.and("i.visibility = 'private'");
+      if (!caller.isAdmin) where.and(own[0], ...own[1]);
       return;
     case 'shared':
-      qb.andWhere(`${alias}.visibility = 'shared'`);
-      if (!caller.isAdmin) qb.andWhere(`(${own} OR ${sharedWithMe})`, params);
+      where.and("i.visibility = 'shared'");
+      if (!caller.isAdmin) where.and(`(${own[0]} OR ${sharedWithMe[0]})`, ...own[1], ...sharedWithMe[1]);
       return;
     case 'all':
       if (!caller.isAdmin) {
-        qb.andWhere(`(${own} OR ${alias}.visibility IN ('public', 'community') OR (${alias}.visibility = 'shared' AND ${sharedWithMe}))`, params);
+        where.and(
+          `(${own[0]} OR i.visibility IN ('public', 'community') OR (i.visibility = 'shared' AND ${sharedWithMe[0]}))`,
+          ...own[1],
+          ...sharedWithMe[1],
+        );
       }
       return;
     default:
-      if (caller.isAdmin) {
-        qb.andWhere(`(${alias}.visibility <> 'community' OR ${own})`, params);
-      } else {
-        qb.andWhere(`(${own} OR ${alias}.visibility = 'public' OR (${alias}.visibility = 'shared' AND ${sharedWithMe}))`, params);
+      if (caller.isAdmin) where.and(`(i.visibility <> 'community' OR ${own[0]})`, ...own[1]);
+      else {
+        where.and(
+          `(${own[0]} OR i.visibility = 'public' OR (i.visibility = 'shared' AND ${sharedWithMe[0]}))`,
+          ...own[1],
+          ...sharedWithMe[1],
+        );
       }
   }
 }
