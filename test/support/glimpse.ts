@@ -11,6 +11,9 @@ export type Mode = 'embedded' | 'cluster';
 export interface RunningGlimpse {
   mode: Mode;
   url: string;
+  /** Cluster only: the bus namespace and each app's health URL. */
+  namespace: string | null;
+  healthUrls: Record<string, string>;
   dataDir: string;
   /** The MariaDB database of a cluster (null when embedded). */
   database: string | null;
@@ -93,7 +96,7 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
     const child = spawnNode('bin/glimpse.js', base, output);
     await waitForHealth(url, [child], logs);
     return {
-      mode, url, dataDir, database: null, logs,
+      mode, url, dataDir, database: null, logs, namespace: null, healthUrls: { api: url },
       stop: async () => {
         await stopAll([child]);
         rmSync(dataDir, { recursive: true, force: true });
@@ -122,8 +125,17 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
   await waitForHealth(`http://127.0.0.1:${clusterEnv.GLIMPSE_REGISTRY_HEALTH_PORT}`, children, logs);
   for (const app of CLUSTER_APPS.slice(1)) children.push(spawnNode(`dist/apps/${app}/main.js`, clusterEnv, output));
   await waitForHealth(url, children, logs);
+  const healthUrl = (name: string) => `http://127.0.0.1:${clusterEnv[name as keyof typeof clusterEnv]}`;
   return {
     mode, url, dataDir, database, logs,
+    namespace: clusterEnv.GLIMPSE_BUS_NAMESPACE,
+    healthUrls: {
+      api: url,
+      registry: healthUrl('GLIMPSE_REGISTRY_HEALTH_PORT'),
+      'cache-agent': healthUrl('GLIMPSE_CACHE_AGENT_PORT'),
+      scrubber: healthUrl('GLIMPSE_SCRUBBER_HEALTH_PORT'),
+      pruner: healthUrl('GLIMPSE_PRUNER_HEALTH_PORT'),
+    },
     stop: async () => {
       await stopAll(children.reverse());
       const conn = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
