@@ -6,6 +6,7 @@ import { FilesystemStore, Stores } from '@glimpse/stores';
 import { API_SETTINGS, apiSettings } from './api.settings';
 import { GlanceErrorFilter } from './http/glance-error.filter';
 import { BodyRejectMiddleware } from './http/body-reject.middleware';
+import { MethodGuardMiddleware } from './http/method-guard.middleware';
 import { RequestIdMiddleware } from './http/request-id.middleware';
 import { IdentityMiddleware } from './identity/identity.middleware';
 import { ImageAccess } from './images/image-access';
@@ -61,7 +62,7 @@ export class ApiModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(VersionNegotiationMiddleware, RequestIdMiddleware)
+      .apply(RequestIdMiddleware, MethodGuardMiddleware, VersionNegotiationMiddleware)
       .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     consumer.apply(IdentityMiddleware, BodyRejectMiddleware).forRoutes({ path: 'v2/*path', method: RequestMethod.ALL });
   }

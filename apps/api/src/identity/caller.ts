@@ -1,4 +1,7 @@
-import { type CallerContext, GlimpseError } from '@glimpse/contracts';
+import { type CallerContext, GlimpseError, badRequest } from '@glimpse/contracts';
+
+/** Owners and members are stored in 255-character columns. */
+const MAX_ID_LENGTH = 255;
 import type { IncomingHttpHeaders } from 'node:http';
 
 export type AuthStrategy = 'noauth' | 'trusted';
@@ -25,13 +28,18 @@ export function resolveCaller(strategy: AuthStrategy, headers: IncomingHttpHeade
   if (header(headers, 'x-identity-status') !== 'Confirmed') {
     throw new GlimpseError('unauthorized', 'This server could not verify that you are authorized to access the document you requested.');
   }
+  const projectId = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? null;
+  const userId = header(headers, 'x-user-id') ?? null;
+  if ((projectId?.length ?? 0) > MAX_ID_LENGTH || (userId?.length ?? 0) > MAX_ID_LENGTH) {
+    throw badRequest(`X-Project-Id and X-User-Id may not be longer than ${MAX_ID_LENGTH} characters.`);
+  }
   const roles = (header(headers, 'x-roles') ?? '')
     .split(',')
     .map((role) => role.trim().toLowerCase())
     .filter(Boolean);
   return {
-    projectId: header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? null,
-    userId: header(headers, 'x-user-id') ?? null,
+    projectId,
+    userId,
     roles,
     isAdmin: roles.includes('admin'),
   };

@@ -81,6 +81,8 @@ export function tagsValue(value: unknown): string[] {
 export function customValue(name: string, value: unknown): string {
   if (name.length > 255) throw badRequest(`Custom property name is too long (maximum 255 characters): ${name.slice(0, 32)}…`);
   if (name === '') throw badRequest('Custom property names may not be empty.');
+  // A plain object cannot hold it (it would set the prototype), so it could never be stored or shown.
+  if (name === '__proto__') throw badRequest('Invalid custom property name: __proto__');
   if (typeof value !== 'string') throw schemaError(`${JSON.stringify(value)} is not of type 'string' (${name})`);
   return value;
 }

@@ -23,7 +23,7 @@ export function createRequest(caller: CallerContext, body: unknown, formats: For
     assertWritableName(name);
     if (name === 'id') id = idValue(value);
     else if (name === 'tags') tags = tagsValue(value);
-    else if (name in WRITABLE) (fields as Record<string, unknown>)[WRITABLE[name]] = coreValue(name, value, formats);
+    else if (Object.hasOwn(WRITABLE, name)) (fields as Record<string, unknown>)[WRITABLE[name]] = coreValue(name, value, formats);
     else properties[name] = customValue(name, value);
   }
   return { caller, id, fields, tags, properties };

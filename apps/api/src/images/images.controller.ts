@@ -80,7 +80,7 @@ export class ImagesController {
       return;
     }
     for (const name of Object.keys(update.setProperties)) {
-      this.protections.authorize(caller, name, name in image.properties ? 'update' : 'create');
+      this.protections.authorize(caller, name, Object.hasOwn(image.properties, name) ? 'update' : 'create');
     }
     for (const name of update.removeProperties) this.protections.authorize(caller, name, 'delete');
     this.assertQuotasAfter(image, update.setProperties, update.removeProperties, update.tags);
@@ -115,7 +115,7 @@ export class ImagesController {
   private assertQuotasAfter(image: ImageRecord, set: Record<string, string>, removed: string[], tags?: string[]): void {
     const properties = { ...image.properties, ...set };
     for (const name of removed) delete properties[name];
-    if (Object.keys(set).some((name) => !(name in image.properties))) {
+    if (Object.keys(set).some((name) => !Object.hasOwn(image.properties, name))) {
       assertPropertyQuota(properties, this.settings.imagePropertyQuota);
     }
     if (tags && tags.length > image.tags.length) assertTagQuota(tags.length, this.settings.imageTagQuota);

@@ -34,6 +34,7 @@ export class MembersController {
     if (typeof memberId !== 'string' || memberId.trim() === '') {
       throw badRequest('Member to be added not specified: the body must be {"member": "<project id>"}.');
     }
+    if (memberId.length > 255) throw badRequest('Member ids may not be longer than 255 characters.');
     const owner = await this.owner(caller, imageId);
     this.policy.authorize('add_member', caller, { project_id: owner, member_id: memberId });
     const member = await this.registry.request(MemberSubjects.create, {
