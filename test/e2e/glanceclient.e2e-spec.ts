@@ -194,6 +194,48 @@ describe.each(['embedded', 'cluster'] as Mode[])('python-glanceclient CLI agains
     expect((await http.get(`/v2/images/${unknown}`)).status).toBe(404);
   }, CLI_TIMEOUT);
 
+  it('image-upload --file --progress uploads into a queued image', async () => {
+    // Created over HTTP: the CLI's image-create reads stdin as image data when stdin is not a tty.
+    const created = (await http.post('/v2/images', { name: 'second', disk_format: 'raw', container_format: 'bare' })).json();
+    expect(created['status']).toBe('queued');
+    const data = randomBytes(512 * 1024 + 7);
+    const file = join(work, 'second.raw');
+    writeFileSync(file, data);
+    ok(await cli('image-upload', '--file', file, '--progress', created['id']));
+    const image = await apiImage(created['id']);
+    expect(image).toMatchObject({ status: 'active', size: data.length, checksum: createHash('md5').update(data).digest('hex') });
+    ok(await cli('image-delete', created['id']));
+  }, CLI_TIMEOUT);
+
+  it('image-deactivate and image-reactivate flip the status', async () => {
+    ok(await cli('image-deactivate', id));
+    expect((await show(id))['status']).toBe('deactivated');
+    expect((await apiImage(id)).status).toBe('deactivated');
+    ok(await cli('image-reactivate', id));
+    expect((await show(id))['status']).toBe('active');
+  }, CLI_TIMEOUT);
+
+  it('member-create, member-list, member-get, member-update and member-delete manage sharing', async () => {
+    const created = parseListTable(ok(await cli('member-create', id, 'project-b')).stdout);
+    expect(created).toEqual([{ 'Image ID': id, 'Member ID': 'project-b', Status: 'pending' }]);
+    ok(await cli('member-create', id, 'project-c'));
+    const listed = parseListTable(ok(await cli('member-list', '--image-id', id)).stdout);
+    expect(listed.map((m) => m['Member ID']).sort()).toEqual(['project-b', 'project-c']);
+    const got = parsePropertyTable(ok(await cli('member-get', id, 'project-c')).stdout);
+    expect(got).toMatchObject({ image_id: id, member_id: 'project-c', status: 'pending', schema: '/v2/schemas/member' });
+    const updated = parseListTable(ok(await cli('member-update', id, 'project-b', 'accepted')).stdout);
+    expect(updated[0]['Status']).toBe('accepted');
+    const members = (await http.get(`/v2/images/${id}/members`)).json().members;
+    expect(members.find((m: any) => m.member_id === 'project-b').status).toBe('accepted');
+    ok(await cli('member-delete', id, 'project-c'));
+    ok(await cli('member-delete', id, 'project-b'));
+    expect((await http.get(`/v2/images/${id}/members`)).json().members).toEqual([]);
+    const missing = await cli('member-get', id, 'project-z');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/404/);
+    expect(missing.stderr).not.toMatch(/Traceback/);
+  }, CLI_TIMEOUT);
+
   it('image-delete deletes the image: image-show, a second delete and the API all say it is gone', async () => {
     const deleted = ok(await cli('image-delete', id));
     expect(deleted.stdout.trim()).toBe('');
