@@ -3,6 +3,8 @@
 //   integration test/integration, black-box HTTP against a running Glimpse (embedded and cluster,
 //               the cluster on the machine's real MariaDB and NATS)
 //   e2e         test/e2e, the real python-glanceclient against a running Glimpse
+//   conformance test/conformance, the integration suites against the real Glance 25 of
+//               ../shared/peers/glance (npm run test:glance; not part of npm test)
 const swc = [
   '@swc/jest',
   {
@@ -40,5 +42,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
+    { ...shared, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.conformance-spec.ts'] },
   ],
 };

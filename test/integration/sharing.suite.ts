@@ -1,26 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { type Target, type TargetKind, startTarget } from '../support/target';
 import { ADMIN, ALICE, BOB, type Identity, api, download, upload } from '../support/http';
 
 const CAROL: Identity = { project: 'project-c', roles: ['member', 'reader'], user: 'carol' };
 const READER: Identity = { project: ALICE.project, roles: ['reader'], user: 'alice-reader' };
 
 /** Members, visibility across projects, actions and quotas, modelled on Glance's functional tests. */
-export function describeSharing(mode: Mode): void {
+export function describeSharing(mode: TargetKind): void {
   describe(`sharing, actions and quotas (${mode})`, () => {
-    let glimpse: RunningGlimpse;
+    let glimpse: Target;
+    const isGlance = mode === 'glance';
     let alice: ReturnType<typeof api>;
     let bob: ReturnType<typeof api>;
     let carol: ReturnType<typeof api>;
     let admin: ReturnType<typeof api>;
 
     beforeAll(async () => {
-      glimpse = await startGlimpse(mode, {
-        GLIMPSE_AUTH_STRATEGY: 'trusted',
-        GLIMPSE_IMAGE_MEMBER_QUOTA: '2',
-        GLIMPSE_IMAGE_TAG_QUOTA: '3',
-        GLIMPSE_IMAGE_PROPERTY_QUOTA: '3',
-        GLIMPSE_USER_STORAGE_QUOTA: '10KB',
+      glimpse = await startTarget(mode, {
+        imageMemberQuota: 2,
+        imageTagQuota: 3,
+        imagePropertyQuota: 3,
+        userStorageQuota: '10KB',
       });
       alice = api(glimpse.url, ALICE);
       bob = api(glimpse.url, BOB);
@@ -203,6 +203,12 @@ export function describeSharing(mode: Mode): void {
 
       it('reports usage in GET /v2/info/usage', async () => {
         const usage = (await carol.get('/v2/info/usage')).json().usage;
+        // Glance 25 without Keystone unified limits answers {"usage": {}}; Glimpse reports the real
+        // usage (docs/compatibility.md).
+        if (isGlance) {
+          expect(usage).toEqual({});
+          return;
+        }
         expect(usage.image_size_total).toEqual({ limit: 0, usage: 0 });
         expect(usage.image_count_total.usage).toBeGreaterThanOrEqual(1);
         expect(usage.image_count_uploading).toEqual({ limit: -1, usage: 0 });

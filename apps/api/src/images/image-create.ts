@@ -1,6 +1,7 @@
 import { type CallerContext, type CreateImageRequest, type MutableImageFields, badRequest, forbidden } from '@glimpse/contracts';
 import {
   type FormatLists,
+  BASE_ATTRIBUTES,
   WRITABLE,
   assertWritableName,
   coreValue,
@@ -20,6 +21,9 @@ export function createRequest(caller: CallerContext, body: unknown, formats: For
   let id: string | undefined;
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
     if (name === 'locations') throw forbidden("Attribute 'locations' is reserved.");
+    // Glance validates the body against the image schema before refusing reserved names, so a
+    // reserved custom name with a non-string value ({"deleted": true}) is 400, a string one 403.
+    if (!Object.hasOwn(WRITABLE, name) && !BASE_ATTRIBUTES.has(name) && typeof value !== 'string') customValue(name, value);
     assertWritableName(name);
     if (name === 'id') id = idValue(value);
     else if (name === 'tags') tags = tagsValue(value);

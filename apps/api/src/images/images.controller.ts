@@ -38,7 +38,9 @@ export class ImagesController {
     assertPropertyQuota(request.properties, this.settings.imagePropertyQuota);
     assertTagQuota(request.tags.length, this.settings.imageTagQuota);
     const image = await this.registry.request(RegistrySubjects.createImage, request);
-    res.status(201).setHeader('Location', `/v2/images/${image.id}`).json(imageView(image, this.protections.readable(caller)));
+    // WebOb makes Glance's relative Location absolute against the request's host.
+    const location = `${req.protocol}://${req.headers.host ?? 'localhost'}/v2/images/${image.id}`;
+    res.status(201).setHeader('Location', location).json(imageView(image, this.protections.readable(caller)));
   }
 
   @Get()

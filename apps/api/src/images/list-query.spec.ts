@@ -99,7 +99,6 @@ describe('listRequest', () => {
   });
 
   it.each([
-    ['status=in:active,bogus', 'Invalid status value: bogus'],
     ['visibility=everyone', 'Invalid visibility value: everyone'],
     ['size_min=-1', 'size_min must be a non-negative integer: -1'],
     ['size_max=big', 'size_max must be a non-negative integer: big'],

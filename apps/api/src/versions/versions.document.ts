@@ -1,8 +1,7 @@
 /** The versions Glance 25 lists without a cache directory or multi-store, in its order. */
 const VERSIONS: [string, 'CURRENT' | 'SUPPORTED'][] = [
-  ['2.15', 'SUPPORTED'],
+  ['2.15', 'CURRENT'],
   ['2.9', 'SUPPORTED'],
-  ['2.17', 'CURRENT'],
   ['2.7', 'SUPPORTED'],
   ['2.6', 'SUPPORTED'],
   ['2.5', 'SUPPORTED'],
