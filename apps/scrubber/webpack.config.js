@@ -1,1 +1,3 @@
-module.exports = require('../../tools/webpack/app-config')('scrubber');
+module.exports = require('../../tools/webpack/app-config')('scrubber', [
+  { entryName: 'scrub', entryPath: './src/scrub.ts' },
+]);

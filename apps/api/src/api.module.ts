@@ -2,7 +2,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, R
 import { APP_FILTER } from '@nestjs/core';
 import type { GlimpseConfig } from '@glimpse/config';
 import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
-import { FilesystemStore, Stores } from '@glimpse/stores';
+import { Stores, openStores } from '@glimpse/stores';
 import { API_SETTINGS, apiSettings } from './api.settings';
 import { GlanceErrorFilter } from './http/glance-error.filter';
 import { BodyRejectMiddleware } from './http/body-reject.middleware';
@@ -24,11 +24,6 @@ import { SchemasController } from './schemas/schemas.controller';
 import { VersionNegotiationMiddleware } from './versions/version-negotiation.middleware';
 import { VersionsController } from './versions/versions.controller';
 
-async function openStores(config: GlimpseConfig): Promise<Stores> {
-  const file = new FilesystemStore(config.glance_store.filesystem_store_datadir);
-  await file.prepare();
-  return new Stores([file], config.glance_store.default_store);
-}
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -49,7 +44,14 @@ export class ApiModule implements NestModule {
       ],
       providers: [
         { provide: API_SETTINGS, useValue: apiSettings(config) },
-        { provide: Stores, useFactory: () => openStores(config) },
+        {
+          provide: Stores,
+          useFactory: () =>
+            openStores({
+              filesystemStoreDatadir: config.glance_store.filesystem_store_datadir,
+              defaultStore: config.glance_store.default_store,
+            }),
+        },
         { provide: APP_FILTER, useClass: GlanceErrorFilter },
         RegistryClient,
         PolicyEnforcer,

@@ -20,6 +20,7 @@ export interface ApiSettings {
   imagePropertyQuota: number;
   imageTagQuota: number;
   userStorageQuota: number;
+  delayedDelete: boolean;
 }
 
 export function apiSettings(config: GlimpseConfig): ApiSettings {
@@ -39,5 +40,6 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     imagePropertyQuota: config.DEFAULT.image_property_quota,
     imageTagQuota: config.DEFAULT.image_tag_quota,
     userStorageQuota: config.DEFAULT.user_storage_quota,
+    delayedDelete: config.DEFAULT.delayed_delete,
   };
 }

@@ -7,6 +7,8 @@ import { ImageReader } from './images/image-reader';
 import { ImagesHandler } from './images/images.handler';
 import { MemberCatalog } from './members/member-catalog';
 import { MembersHandler } from './members/members.handler';
+import { ScrubCatalog } from './scrub/scrub-catalog';
+import { ScrubHandler } from './scrub/scrub.handler';
 
 @Module({})
 export class RegistryModule {
@@ -14,8 +16,8 @@ export class RegistryModule {
     return {
       module: RegistryModule,
       imports: [DatabaseModule.forRoot(config), BusModule.forRoot(bus)],
-      controllers: [ImagesHandler, MembersHandler, healthController('registry')],
-      providers: [ImageReader, ImageCatalog, MemberCatalog],
+      controllers: [ImagesHandler, MembersHandler, ScrubHandler, healthController('registry')],
+      providers: [ImageReader, ImageCatalog, MemberCatalog, ScrubCatalog],
     };
   }
 }

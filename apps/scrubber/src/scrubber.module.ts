@@ -1,14 +1,31 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { GlimpseConfig } from '@glimpse/config';
 import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
+import { Stores, openStores } from '@glimpse/stores';
+import { SCRUB_SETTINGS, scrubSettings } from './scrub/scrub.settings';
+import { Scrubber } from './scrub/scrubber.service';
 
-/** Delayed delete. The scrub work arrives with the scrubber issue. */
+/** Delayed delete: the scrubber daemon (the app) or one pass / a restore (the CLI). */
 @Module({})
 export class ScrubberModule {
-  static forRoot(bus: BusOptions): DynamicModule {
+  static forRoot(config: GlimpseConfig, bus: BusOptions, { daemon }: { daemon: boolean }): DynamicModule {
     return {
       module: ScrubberModule,
       imports: [BusModule.forRoot(bus)],
-      controllers: [healthController('scrubber')],
+      controllers: daemon ? [healthController('scrubber')] : [],
+      providers: [
+        { provide: SCRUB_SETTINGS, useValue: scrubSettings(config, daemon) },
+        {
+          provide: Stores,
+          useFactory: () =>
+            openStores({
+              filesystemStoreDatadir: config.glance_store.filesystem_store_datadir,
+              defaultStore: config.glance_store.default_store,
+            }),
+        },
+        Scrubber,
+      ],
+      exports: [Scrubber],
     };
   }
 }

@@ -4,3 +4,4 @@ export * from './registry.contract';
 export * from './events.contract';
 export * from './health.contract';
 export * from './members.contract';
+export * from './scrub.contract';

@@ -106,6 +106,8 @@ export interface TransitionImageRequest {
 export interface DeleteImageRequest {
   caller: CallerContext;
   id: string;
+  /** delayed_delete: keep the data, make the image pending_delete for the scrubber. */
+  delayed?: boolean;
 }
 
 export interface DeleteImageReply {

@@ -1,3 +1,4 @@
+import { FilesystemStore } from './filesystem.store';
 import type { StoreDriver } from './store.driver';
 import { StoreError } from './store.errors';
 
@@ -24,4 +25,16 @@ export class Stores {
     if (!driver) throw new StoreError('invalid_location', `No store is enabled for location scheme "${scheme}"`);
     return driver;
   }
+}
+
+export interface StoreSettings {
+  filesystemStoreDatadir: string;
+  defaultStore: string;
+}
+
+/** The enabled stores, each checked at start (a directory that cannot be written stops the app). */
+export async function openStores(settings: StoreSettings): Promise<Stores> {
+  const file = new FilesystemStore(settings.filesystemStoreDatadir);
+  await file.prepare();
+  return new Stores([file], settings.defaultStore);
 }

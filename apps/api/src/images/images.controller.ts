@@ -94,7 +94,8 @@ export class ImagesController {
   async delete(@Caller() caller: CallerContext, @Param('id') id: string): Promise<void> {
     const image = await this.access.authorized(caller, id, 'delete_image');
     if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-    const { pendingLocations } = await this.registry.request(RegistrySubjects.deleteImage, { caller, id });
+    const delayed = this.settings.delayedDelete;
+    const { pendingLocations } = await this.registry.request(RegistrySubjects.deleteImage, { caller, id, delayed });
     await this.data.deleteData(id, pendingLocations);
   }
 

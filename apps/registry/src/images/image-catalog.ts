@@ -131,22 +131,28 @@ export class ImageCatalog {
     return this.load(id);
   }
 
-  async delete(caller: CallerContext, id: string): Promise<DeleteImageReply> {
+  /**
+   * Soft-deletes the image and marks its locations pending_delete in one transaction. Delayed
+   * (delayed_delete), an image with data becomes pending_delete and keeps it for the scrubber;
+   * otherwise it is deleted and the caller removes the data it is handed.
+   */
+  async delete(caller: CallerContext, id: string, delayed = false): Promise<DeleteImageReply> {
     await this.get(caller, id);
     let pendingLocations: DeleteImageReply['pendingLocations'] = [];
     await this.writes.transaction(async (tx) => {
       const now = new Date();
+      const locations = await tx.findBy(ImageLocationEntity, { imageId: id, status: 'active' });
+      const status = delayed && locations.length > 0 ? 'pending_delete' : 'deleted';
       const changed = await tx.update(
         ImageEntity,
         { id, deleted: false },
-        { status: 'deleted', deleted: true, deletedAt: now, updatedAt: now },
+        { status, deleted: true, deletedAt: now, updatedAt: now },
       );
       if (!changed.affected) throw notFound(`No image found with ID ${id}`);
-      const locations = await tx.findBy(ImageLocationEntity, { imageId: id, status: 'active' });
       if (locations.length > 0) {
         await tx.update(ImageLocationEntity, { id: In(locations.map((l) => l.id)) }, { status: 'pending_delete', updatedAt: now });
       }
-      pendingLocations = locations.map((l) => ({ id: l.id, url: l.value }));
+      pendingLocations = status === 'pending_delete' ? [] : locations.map((l) => ({ id: l.id, url: l.value }));
     });
     const image = await this.loadAny(id);
     return { image, pendingLocations };

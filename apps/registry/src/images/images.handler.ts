@@ -65,7 +65,7 @@ export class ImagesHandler {
 
   @MessagePattern(RegistrySubjects.deleteImage)
   async delete(@Payload() request: DeleteImageRequest): Promise<DeleteImageReply> {
-    const reply = await this.catalog.delete(request.caller, request.id);
+    const reply = await this.catalog.delete(request.caller, request.id, request.delayed ?? false);
     this.publish(ImageEvents.deleted, reply.image);
     return reply;
   }
