@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliResult } from '../support/glance-cli';
+import { type CliResult, runProcess } from '../support/run-process';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { api } from '../support/http';
 
@@ -32,26 +31,7 @@ const NOT_PRINTED = new Set(['self', 'tags', 'locations', 'direct_url', 'stores'
  * environment (no OS_* variables, no clouds.yaml). stdin is /dev/null.
  */
 function openstack(home: string, args: string[], timeoutMs = COMMAND_TIMEOUT): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(OPENSTACK, args, {
-      env: { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString() + (signal ? `\n[openstack killed by ${signal} after ${timeoutMs} ms]` : '');
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr });
-    });
-  });
+  return runProcess(OPENSTACK, args, { env: { PATH: '/usr/bin:/bin', HOME: home, PYTHONDONTWRITEBYTECODE: '1' }, timeoutMs });
 }
 
 function ok(result: CliResult): CliResult {

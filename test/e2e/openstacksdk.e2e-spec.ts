@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess } from '../support/run-process';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { ADMIN, ALICE, BOB, type Identity, api } from '../support/http';
 
@@ -43,34 +43,18 @@ interface OpResult {
 }
 
 /** One run of sdk_driver.py: every op in order, each identity with its own session and Connection. */
-function runSdk(url: string, ops: Op[]): Promise<OpResult[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [DRIVER], {
-      env: { PATH: '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString();
-      const stderr = Buffer.concat(err).toString();
-      if (code !== 0) return reject(new Error(`sdk_driver.py exited ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`sdk_driver.py printed no JSON\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-      }
-    });
-    child.stdin.end(JSON.stringify({ endpoint: url, identities: IDENTITIES, ops }));
+async function runSdk(url: string, ops: Op[]): Promise<OpResult[]> {
+  const { code, stdout, stderr } = await runProcess(PYTHON, [DRIVER], {
+    env: { PATH: '/usr/bin:/bin', HOME: tmpdir(), PYTHONDONTWRITEBYTECODE: '1' },
+    input: JSON.stringify({ endpoint: url, identities: IDENTITIES, ops }),
+    timeoutMs: RUN_TIMEOUT,
   });
+  if (code !== 0) throw new Error(`sdk_driver.py exited ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`sdk_driver.py printed no JSON\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
+  }
 }
 
 /**

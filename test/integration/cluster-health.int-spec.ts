@@ -40,7 +40,7 @@ describe('cluster mode: every app on its own', () => {
     try {
       const sub = nc.subscribe(`${glimpse.namespace}.events.image.created.v1`, { max: 1 });
       const res = await fetch(`${glimpse.url}/v2/images`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"evented"}' });
-      const id = (await res.json()).id;
+      const id = ((await res.json()) as { id: string }).id;
       for await (const message of sub) {
         expect(codec.decode(message.data).data).toMatchObject({ imageId: id, status: 'queued' });
       }

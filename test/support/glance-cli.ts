@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type CliResult, runProcess } from './run-process';
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from './run-process';
 
 /** The python-glanceclient CLI (Debian's python3-glanceclient installs it as `glance`). */
 export const GLANCE = process.env['GLIMPSE_GLANCE_CLI'] ?? 'glance';
@@ -16,26 +12,7 @@ export const GLANCE = process.env['GLIMPSE_GLANCE_CLI'] ?? 'glance';
  * --file is given.
  */
 export function glance(home: string, args: string[], timeoutMs = 30000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(GLANCE, args, {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString() + (signal ? `\n[glance killed by ${signal} after ${timeoutMs} ms]` : '');
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr });
-    });
-  });
+  return runProcess(GLANCE, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home }, timeoutMs });
 }
 
 /** `glance --os-image-url <url> --os-auth-token noauth …`, bound to one HOME. */
