@@ -124,6 +124,10 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
   children.push(registry);
   await waitForHealth(`http://127.0.0.1:${clusterEnv.GLIMPSE_REGISTRY_HEALTH_PORT}`, children, logs);
   for (const app of CLUSTER_APPS.slice(1)) children.push(spawnNode(`dist/apps/${app}/main.js`, clusterEnv, output));
+  // Every app, not only the API: a test must not race an app that is still starting.
+  for (const port of ['GLIMPSE_CACHE_AGENT_PORT', 'GLIMPSE_SCRUBBER_HEALTH_PORT', 'GLIMPSE_PRUNER_HEALTH_PORT'] as const) {
+    await waitForHealth(`http://127.0.0.1:${clusterEnv[port]}`, children, logs);
+  }
   await waitForHealth(url, children, logs);
   const healthUrl = (name: string) => `http://127.0.0.1:${clusterEnv[name as keyof typeof clusterEnv]}`;
   return {
