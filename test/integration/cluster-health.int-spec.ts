@@ -1,7 +1,7 @@
+import { SERVICES } from '@glimpse/contracts';
 import { JSONCodec, connect } from 'nats';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 
-const SERVICES = ['api', 'registry', 'cache-agent', 'scrubber', 'pruner'];
 
 /** Each app as its own process: it starts, joins the bus and answers its health check. */
 describe('cluster mode: every app on its own', () => {

@@ -1,5 +1,4 @@
 import type { TelemetrySettings } from '@glimpse/config';
-import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -51,4 +50,3 @@ export async function stopTelemetry(): Promise<void> {
   await sdk?.shutdown().catch(() => undefined);
 }
 
-export const tracer = () => trace.getTracer('glimpse');

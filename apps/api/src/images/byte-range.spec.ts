@@ -1,13 +1,5 @@
 import { requestedRange } from './byte-range';
-
-function failure(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    return { code: (error as { code: string }).code, message: (error as Error).message };
-  }
-  throw new Error('expected an error');
-}
+import { failure } from '../testing/thrown';
 
 describe('requestedRange', () => {
   it('is null without Range or Content-Range', () => {

@@ -1,6 +1,7 @@
 import type { CallerContext, ImageRecord } from '@glimpse/contracts';
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS } from '@glimpse/contracts';
 import { type PatchDialect, PATCH_V20, PATCH_V21, dialectOf, parsePatch, patchRequest } from './json-patch';
+import { failure } from '../testing/thrown';
 
 const FORMATS = { diskFormats: DEFAULT_DISK_FORMATS, containerFormats: DEFAULT_CONTAINER_FORMATS };
 const OWNER: CallerContext = { projectId: 'p1', userId: 'u1', roles: ['member'], isAdmin: false };
@@ -31,15 +32,6 @@ function image(overrides: Partial<ImageRecord> = {}): ImageRecord {
     locations: [],
     ...overrides,
   };
-}
-
-function failure(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    return { code: (error as { code: string }).code, message: (error as Error).message };
-  }
-  throw new Error('expected an error');
 }
 
 /** Parses 2.1 operations and applies them. */

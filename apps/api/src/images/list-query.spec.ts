@@ -1,20 +1,12 @@
 import type { CallerContext } from '@glimpse/contracts';
 import { filterValues, listRequest, pageLinks } from './list-query';
+import { failure } from '../testing/thrown';
 
 const CALLER: CallerContext = { projectId: 'p1', userId: 'u1', roles: ['member'], isAdmin: false };
 const LIMITS = { limitParamDefault: 25, apiLimitMax: 100 };
 
 function list(query: string) {
   return listRequest(CALLER, new URLSearchParams(query), LIMITS);
-}
-
-function failure(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    return { code: (error as { code: string }).code, message: (error as Error).message };
-  }
-  throw new Error('expected an error');
 }
 
 describe('listRequest', () => {
