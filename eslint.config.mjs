@@ -19,7 +19,7 @@ export default [
             { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
             { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:config', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:stores', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:stores', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config'] },
             { sourceTag: 'scope:bus', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config'] },
             { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:config'] },
           ],

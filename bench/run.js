@@ -5,7 +5,10 @@
 // stderr. See docs/benchmarks.md for the method and the last full run.
 //
 // Knobs (environment):
-//   BENCH_MODES        comma list of embedded, cluster, glance     (default embedded,cluster)
+//   BENCH_MODES        comma list of embedded, cluster, glance, s3 (default embedded,cluster,s3)
+//                      s3: upload and download through Glimpse's S3 driver (embedded, on the
+//                      Swift s3api of scripts/objstore) next to the same object moved by the
+//                      minio client alone
 //   BENCH_IMAGE_MIB    size of the uploaded/downloaded image, MiB  (default 1024)
 //   BENCH_CREATES      POST /v2/images to send                     (default 2000)
 //   BENCH_CREATE_CONC  concurrent creators                         (default 8)
@@ -50,7 +53,7 @@ function intEnv(name, dflt) {
 }
 
 const OPTS = {
-  modes: (process.env.BENCH_MODES || 'embedded,cluster').split(',').map((s) => s.trim()).filter(Boolean),
+  modes: (process.env.BENCH_MODES || 'embedded,cluster,s3').split(',').map((s) => s.trim()).filter(Boolean),
   imageMib: intEnv('BENCH_IMAGE_MIB', 1024),
   creates: intEnv('BENCH_CREATES', 2000),
   createConc: intEnv('BENCH_CREATE_CONC', 8),
@@ -64,8 +67,8 @@ const OPTS = {
   otelDisabled: process.env.BENCH_OTEL_DISABLED === '1' || process.env.BENCH_OTEL_DISABLED === 'true',
 };
 for (const m of OPTS.modes) {
-  if (!['embedded', 'cluster', 'glance'].includes(m)) {
-    console.error(`bench: unknown mode ${m} in BENCH_MODES (embedded, cluster, glance)`);
+  if (!['embedded', 'cluster', 'glance', 's3'].includes(m)) {
+    console.error(`bench: unknown mode ${m} in BENCH_MODES (embedded, cluster, glance, s3)`);
     process.exit(2);
   }
 }
@@ -886,6 +889,97 @@ async function benchMode(mode, image, loadgen) {
   return result;
 }
 
+const OBJSTORE = {
+  endpoint: process.env.OBJSTORE_ENDPOINT || 'http://127.0.0.1:18080',
+  accessKey: process.env.OBJSTORE_ACCESS_KEY || 'test:tester',
+  secretKey: process.env.OBJSTORE_SECRET_KEY || 'testing',
+};
+
+function minioClient() {
+  const Minio = require('minio');
+  const url = new URL(OBJSTORE.endpoint);
+  return new Minio.Client({
+    endPoint: url.hostname, port: Number(url.port), useSSL: url.protocol === 'https:',
+    accessKey: OBJSTORE.accessKey, secretKey: OBJSTORE.secretKey, region: 'us-east-1', pathStyle: true,
+  });
+}
+
+/** The same file moved by the minio client alone (multipart, its default part size): the baseline. */
+async function minioAlone(client, bucket, image) {
+  const key = `bench-minio-${crypto.randomUUID()}`;
+  let t0 = process.hrtime.bigint();
+  await client.fPutObject(bucket, key, image.file, {});
+  const up = Number(process.hrtime.bigint() - t0) / 1e9;
+  t0 = process.hrtime.bigint();
+  const stream = await client.getObject(bucket, key);
+  let bytes = 0;
+  for await (const chunk of stream) bytes += chunk.length;
+  const down = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (bytes !== image.size) throw new Error(`minio getObject: ${bytes} bytes, expected ${image.size}`);
+  await client.removeObject(bucket, key);
+  return { upload: image.size / MIB / up, download: image.size / MIB / down };
+}
+
+/** Upload and download through the S3 driver of an embedded Glimpse, against minio alone. */
+async function benchS3(image) {
+  const bucket = `glimpse-bench-${crypto.randomUUID().slice(0, 8)}`;
+  const client = minioClient();
+  await client.makeBucket(bucket, 'us-east-1');
+  const dataDir = fs.mkdtempSync(path.join(OPTS.dataRoot, 'glimpse-bench-s3-'));
+  const config = path.join(dataDir, 'glimpse.conf');
+  fs.writeFileSync(config, [
+    '[glance_store]', 'stores = s3', 'default_store = s3',
+    `s3_store_host = ${OBJSTORE.endpoint}`, `s3_store_access_key = ${OBJSTORE.accessKey}`,
+    `s3_store_secret_key = ${OBJSTORE.secretKey}`, `s3_store_bucket = ${bucket}`,
+  ].join('\n'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const output = [];
+  const child = spawnNode('bin/glimpse.js', { GLIMPSE_DATA_DIR: dataDir, GLIMPSE_BIND_PORT: String(port), GLIMPSE_CONFIG_FILE: config }, output);
+  const stop = async () => {
+    await stopChildren([child]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  cleanups.push(stop);
+  const result = { mode: 's3' };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  try {
+    await waitForHealth(base, [child], () => output.join(''));
+    const ups = [];
+    const downs = [];
+    const alone = [];
+    for (let i = 0; i < OPTS.repeat; i++) {
+      settle();
+      alone.push(await minioAlone(client, bucket, image));
+      const id = await createImage(base, `bench-s3-${i}`);
+      settle();
+      ups.push(image.size / MIB / (await upload(base, id, image)));
+      downs.push(image.size / MIB / (await download(base, id, image.size)).seconds);
+      await request(`${base}/v2/images/${id}`, { method: 'DELETE' });
+      log(`s3: run ${i + 1}: glimpse up ${round(ups[i])} down ${round(downs[i])}, minio alone up ${round(alone[i].upload)} down ${round(alone[i].download)} MiB/s`);
+    }
+    Object.assign(result, {
+      upload_mib_s: round(median(ups)),
+      download_mib_s: round(median(downs)),
+      minio_alone_upload_mib_s: round(median(alone.map((a) => a.upload))),
+      minio_alone_download_mib_s: round(median(alone.map((a) => a.download))),
+    });
+    result.upload_vs_minio = round(result.upload_mib_s / result.minio_alone_upload_mib_s, 2);
+    result.download_vs_minio = round(result.download_mib_s / result.minio_alone_download_mib_s, 2);
+  } catch (error) {
+    log(`s3: FAILED: ${error.message}\n${output.join('').slice(-4000)}`);
+    result.error = error.message;
+  } finally {
+    await stop();
+    forget(stop);
+    await client.removeBucket(bucket).catch(() => undefined);
+  }
+  result.params = { image_mib: OPTS.imageMib, repeat: OPTS.repeat, endpoint: OBJSTORE.endpoint };
+  result.build = gitState();
+  result.date = new Date().toISOString();
+  return result;
+}
+
 /** HEAD and whether the work tree differs from it: dist/ is built from the work tree. */
 function gitState() {
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
@@ -907,7 +1001,7 @@ async function main() {
   for (const mode of OPTS.modes) {
     let result;
     try {
-      result = await benchMode(mode, image, loadgen);
+      result = mode === 's3' ? await benchS3(image) : await benchMode(mode, image, loadgen);
     } catch (error) {
       log(`${mode}: could not start: ${error.message}`);
       for (const c of cleanups.splice(0)) await c().catch(() => undefined);

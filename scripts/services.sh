@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the real services the integration tests use are up: MariaDB and NATS with
-# JetStream. Starts each one that is down (as this machine's image starts them) and fails,
-# naming the service, when it cannot.
+# Makes sure the real services the integration tests use are up: MariaDB, NATS with JetStream,
+# and OpenStack Swift with its S3 API (scripts/objstore, tempauth on 127.0.0.1:18080, and a
+# Keystone-auth one on 18180 with scripts/keystone's Keystone). Starts
+# each one that is down (as this machine's image starts them) and fails, naming the service,
+# when it cannot.
 set -uo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -36,4 +38,20 @@ if ! up 4222; then
   fi
 fi
 wait_for "NATS (with JetStream)" 4222
-echo "scripts/services.sh: MariaDB and NATS are up"
+# Idempotent: a running, healthy Swift only prints its endpoint again.
+if ! bash "$(dirname "$0")/objstore/start.sh" >/tmp/glimpse-objstore-start.log 2>&1; then
+  cat /tmp/glimpse-objstore-start.log >&2
+  echo "scripts/services.sh: OpenStack Swift with S3 API (scripts/objstore/start.sh) could not be started" >&2
+  exit 1
+fi
+wait_for "OpenStack Swift with S3 API" 18080
+# A second Swift with Keystone v3 auth (it starts scripts/keystone's Keystone on 15000 if needed),
+# for the Swift driver's Keystone tests.
+if ! OBJSTORE_AUTH=keystone OBJSTORE_PORT=18180 OBJSTORE_DIR=/tmp/glimpse-objstore-keystone \
+    bash "$(dirname "$0")/objstore/start.sh" >/tmp/glimpse-objstore-keystone-start.log 2>&1; then
+  cat /tmp/glimpse-objstore-keystone-start.log >&2
+  echo "scripts/services.sh: OpenStack Swift with Keystone auth (scripts/objstore/start.sh, keystone mode) could not be started" >&2
+  exit 1
+fi
+wait_for "OpenStack Swift with Keystone auth" 18180
+echo "scripts/services.sh: MariaDB, NATS, Swift/S3 and Keystone are up"

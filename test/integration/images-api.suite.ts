@@ -420,6 +420,33 @@ export function describeImagesApi(mode: TargetKind): void {
         expect(seen).toEqual([...made].reverse().map((i) => i.id));
       });
 
+      it('pages stably while images are being created: every earlier image exactly once, in order', async () => {
+        const owner = { project: `paging-${randomUUID().slice(0, 8)}`, roles: ['member', 'reader'] };
+        const client = api(glimpse.url, owner);
+        const before: string[] = [];
+        for (let i = 0; i < 12; i++) await client.post('/v2/images', { name: `p-${i}` });
+        const order = `owner=${owner.project}&sort=created_at:asc,id:asc`;
+        before.push(...(await client.get(`/v2/images?limit=100&${order}`)).json().images.map((i: any) => i.id));
+        let creating = true;
+        const created: string[] = [];
+        const writer = (async () => {
+          while (creating) created.push((await client.post('/v2/images', { name: 'concurrent' })).json().id);
+        })();
+        const seen: string[] = [];
+        let path: string | undefined = `/v2/images?limit=2&${order}`;
+        while (path) {
+          const page: Record<string, any> = (await client.get(path)).json();
+          seen.push(...page.images.map((i: any) => i.id));
+          path = page.next;
+          if (seen.length >= before.length) break;
+        }
+        creating = false;
+        await writer;
+        expect(created.length).toBeGreaterThan(0);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen.slice(0, before.length)).toEqual(before);
+      });
+
       it('sorts by sort_key/sort_dir and by sort=', async () => {
         const names = (q: string) => lister.get(`/v2/images?owner=${project.project}&${q}`).then((r) => r.json().images.map((i: any) => i.name));
         const expected = made.map((i) => i.name).sort();

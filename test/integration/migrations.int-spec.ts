@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/registry/src/database/data-source.options';
 
 const ROOT = join(__dirname, '../..');
-const TABLES = ['image_locations', 'image_members', 'image_properties', 'image_tags', 'images'];
+const TABLES = ['image_locations', 'image_members', 'image_properties', 'image_tags', 'images', 'tasks'];
 
 function migrate(connection: string) {
   return spawnSync(process.execPath, ['dist/apps/registry/migrate.js'], {

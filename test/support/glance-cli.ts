@@ -11,13 +11,16 @@ export const GLANCE = process.env['GLIMPSE_GLANCE_CLI'] ?? 'glance';
  * stdin is /dev/null: glanceclient reads image data from stdin when it is not a tty and no
  * --file is given.
  */
-export function glance(home: string, args: string[], timeoutMs = 30000): Promise<CliResult> {
-  return runProcess(GLANCE, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home }, timeoutMs });
+export function glance(home: string, args: string[], timeoutMs = 30000, closedStdin = false): Promise<CliResult> {
+  return runProcess(GLANCE, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home }, timeoutMs, closedStdin });
 }
 
-/** `glance --os-image-url <url> --os-auth-token noauth …`, bound to one HOME. */
-export function glanceFor(url: string, home: string) {
-  return (...args: string[]) => glance(home, ['--os-image-url', url, '--os-auth-token', 'noauth', ...args]);
+/**
+ * `glance --os-image-url <url> --os-auth-token noauth …`, bound to one HOME. With closedStdin the
+ * CLI sees no stdin at all (else /dev/null counts as image data for image-create).
+ */
+export function glanceFor(url: string, home: string, { closedStdin = false } = {}) {
+  return (...args: string[]) => glance(home, ['--os-image-url', url, '--os-auth-token', 'noauth', ...args], 30000, closedStdin);
 }
 
 export interface Table {

@@ -19,12 +19,26 @@ export interface RunningGlimpse {
   database: string | null;
   logs(): string;
   stop(): Promise<void>;
+  /** SIGKILL the process that runs the API (embedded: all of Glimpse), keeping the data (a crash). */
+  crash(): Promise<void>;
 }
 
 const ROOT = join(__dirname, '../..');
 const CLUSTER_APPS = ['registry', 'api', 'cache-agent', 'scrubber', 'pruner'] as const;
 
-export function freePort(): Promise<number> {
+/** Ports handed out by this process: the OS may offer a closed probe's port again before its app binds it. */
+const handedOut = new Set<number>();
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -94,11 +108,20 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
 
   if (mode === 'embedded') {
     const child = spawnNode('bin/glimpse.js', base, output);
-    await waitForHealth(url, [child], logs);
+    await waitForHealth(url, [child], logs).catch(async (error: unknown) => {
+      await stopAll([child]);
+      throw error;
+    });
     return {
-      mode, url, dataDir, database: null, logs, namespace: null, healthUrls: { api: url },
+      mode, url, dataDir: base.GLIMPSE_DATA_DIR, database: null, logs, namespace: null, healthUrls: { api: url },
       stop: async () => {
         await stopAll([child]);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+      crash: async () => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
@@ -120,15 +143,26 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
     GLIMPSE_PRUNER_HEALTH_PORT: String(await freePort()),
   };
   const children: ChildProcess[] = [];
-  const registry = spawnNode('dist/apps/registry/main.js', clusterEnv, output);
-  children.push(registry);
-  await waitForHealth(`http://127.0.0.1:${clusterEnv.GLIMPSE_REGISTRY_HEALTH_PORT}`, children, logs);
-  for (const app of CLUSTER_APPS.slice(1)) children.push(spawnNode(`dist/apps/${app}/main.js`, clusterEnv, output));
-  // Every app, not only the API: a test must not race an app that is still starting.
-  for (const port of ['GLIMPSE_CACHE_AGENT_PORT', 'GLIMPSE_SCRUBBER_HEALTH_PORT', 'GLIMPSE_PRUNER_HEALTH_PORT'] as const) {
-    await waitForHealth(`http://127.0.0.1:${clusterEnv[port]}`, children, logs);
+  const dropDatabase = async () => {
+    const conn = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+    await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await conn.end();
+  };
+  try {
+    children.push(spawnNode('dist/apps/registry/main.js', clusterEnv, output));
+    await waitForHealth(`http://127.0.0.1:${clusterEnv.GLIMPSE_REGISTRY_HEALTH_PORT}`, children, logs);
+    for (const app of CLUSTER_APPS.slice(1)) children.push(spawnNode(`dist/apps/${app}/main.js`, clusterEnv, output));
+    // Every app, not only the API: a test must not race an app that is still starting.
+    for (const port of ['GLIMPSE_CACHE_AGENT_PORT', 'GLIMPSE_SCRUBBER_HEALTH_PORT', 'GLIMPSE_PRUNER_HEALTH_PORT'] as const) {
+      await waitForHealth(`http://127.0.0.1:${clusterEnv[port]}`, children, logs);
+    }
+    await waitForHealth(url, children, logs);
+  } catch (error) {
+    // A cluster that did not come up must not outlive the test run.
+    await stopAll(children.reverse());
+    await dropDatabase();
+    throw error;
   }
-  await waitForHealth(url, children, logs);
   const healthUrl = (name: string) => `http://127.0.0.1:${clusterEnv[name as keyof typeof clusterEnv]}`;
   return {
     mode, url, dataDir, database, logs,
@@ -140,11 +174,15 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
       scrubber: healthUrl('GLIMPSE_SCRUBBER_HEALTH_PORT'),
       pruner: healthUrl('GLIMPSE_PRUNER_HEALTH_PORT'),
     },
+    crash: async () => {
+      const api = children[1];
+      const exited = new Promise((resolve) => api.once('exit', resolve));
+      api.kill('SIGKILL');
+      await exited;
+    },
     stop: async () => {
       await stopAll(children.reverse());
-      const conn = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
-      await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await conn.end();
+      await dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

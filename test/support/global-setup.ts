@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MARIADB, NATS, requireService } from './services';
+import { MARIADB, NATS, OBJSTORE, requireService } from './services';
 
 /** Integration and e2e tests run the built apps: fail early, and by name, when something is missing. */
 export default async function globalSetup(): Promise<void> {
@@ -11,4 +11,5 @@ export default async function globalSetup(): Promise<void> {
   }
   await requireService(MARIADB);
   await requireService(NATS);
+  await requireService(OBJSTORE);
 }

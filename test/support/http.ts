@@ -57,12 +57,14 @@ export interface UploadOptions {
   headers?: Record<string, string>;
   /** Send with Transfer-Encoding: chunked, as glanceclient does. */
   chunked?: boolean;
+  /** PUT to /stage (interoperable import) instead of /file. */
+  stage?: boolean;
 }
 
-/** PUT /v2/images/{id}/file with a streamed body. */
+/** PUT /v2/images/{id}/file (or /stage) with a streamed body. */
 export function upload(base: string, id: string, data: Buffer | Readable, who: Identity | null, options: UploadOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const url = new URL(`${base}/v2/images/${id}/file`);
+    const url = new URL(`${base}/v2/images/${id}/${options.stage ? 'stage' : 'file'}`);
     const headers: Record<string, string> = {
       ...identityHeaders(who),
       'Content-Type': 'application/octet-stream',

@@ -10,13 +10,16 @@ export interface RunOptions {
   env: Record<string, string>;
   /** Written to stdin, which is /dev/null otherwise (the OpenStack clients read data from it). */
   input?: string;
+  /** Start with stdin closed, as cron does: then glanceclient reads no data from it at all. */
+  closedStdin?: boolean;
   timeoutMs: number;
 }
 
 /** Runs a real client as a child process, killed after timeoutMs, and collects its output. */
 export function runProcess(command: string, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+    const [program, argv] = options.closedStdin ? ['/bin/sh', ['-c', 'exec "$0" "$@" <&-', command, ...args]] : [command, args];
+    const child = spawn(program, argv, {
       env: { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });

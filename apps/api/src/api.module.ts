@@ -12,10 +12,18 @@ import { IdentityMiddleware } from './identity/identity.middleware';
 import { ImageAccess } from './images/image-access';
 import { ImageActionsController } from './images/image-actions.controller';
 import { ImageDataController } from './images/image-data.controller';
+import { ImageLocations } from './images/image-locations';
 import { ImageDataService } from './images/image-data.service';
+import { ImageStoresController } from './images/image-stores.controller';
 import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
 import { InfoController } from './info/info.controller';
+import { ImportController } from './import/import.controller';
+import { ImportPlugins } from './import/import-plugins';
+import { ImportRunner } from './import/import-runner';
+import { ImportService } from './import/import.service';
+import { ImportTriggerHandler, ImportWorker } from './import/import-worker';
+import { StagingArea } from './import/staging-area';
 import { MembersController } from './members/members.controller';
 import { PolicyEnforcer } from './policy/policy-enforcer';
 import { PropertyProtections } from './policy/property-protections';
@@ -40,17 +48,16 @@ export class ApiModule implements NestModule {
         InfoController,
         SchemasController,
         VersionsController,
+        ImageStoresController,
+        ImportController,
+        ImportTriggerHandler,
         healthController('api'),
       ],
       providers: [
         { provide: API_SETTINGS, useValue: apiSettings(config) },
         {
           provide: Stores,
-          useFactory: () =>
-            openStores({
-              filesystemStoreDatadir: config.glance_store.filesystem_store_datadir,
-              defaultStore: config.glance_store.default_store,
-            }),
+          useFactory: () => openStores(config),
         },
         { provide: APP_FILTER, useClass: GlanceErrorFilter },
         RegistryClient,
@@ -58,6 +65,12 @@ export class ApiModule implements NestModule {
         PropertyProtections,
         ImageAccess,
         ImageDataService,
+        ImageLocations,
+        StagingArea,
+        ImportService,
+        ImportPlugins,
+        ImportRunner,
+        ImportWorker,
       ],
     };
   }

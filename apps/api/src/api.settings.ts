@@ -1,4 +1,6 @@
 import type { GlimpseConfig } from '@glimpse/config';
+import type { RemoteUrlPolicySettings } from '@glimpse/stores';
+import { fileURLToPath } from 'node:url';
 import type { AuthStrategy } from './identity/caller';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
@@ -21,6 +23,17 @@ export interface ApiSettings {
   imageTagQuota: number;
   userStorageQuota: number;
   delayedDelete: boolean;
+  showMultipleLocations: boolean;
+  showImageDirectUrl: boolean;
+  imageLocationQuota: number;
+  enabledImportMethods: readonly string[];
+  /** Directory of staged and downloaded data (node_staging_uri). */
+  stagingDir: string;
+  importPlugins: readonly string[];
+  conversionFormat: string;
+  importLockTimeoutMs: number;
+  /** [import_filtering_opts]: what web-download may fetch. */
+  remoteUrls: RemoteUrlPolicySettings;
 }
 
 export function apiSettings(config: GlimpseConfig): ApiSettings {
@@ -41,5 +54,38 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     imageTagQuota: config.DEFAULT.image_tag_quota,
     userStorageQuota: config.DEFAULT.user_storage_quota,
     delayedDelete: config.DEFAULT.delayed_delete,
+    showMultipleLocations: config.DEFAULT.show_multiple_locations,
+    showImageDirectUrl: config.DEFAULT.show_image_direct_url,
+    imageLocationQuota: config.DEFAULT.image_location_quota,
+    enabledImportMethods: config.DEFAULT.enabled_import_methods,
+    stagingDir: stagingDirOf(config.DEFAULT.node_staging_uri),
+    importPlugins: config.image_import_opts.image_import_plugins,
+    conversionFormat: config.image_conversion.output_format,
+    importLockTimeoutMs: config.image_import_opts.import_lock_timeout * 1000,
+    remoteUrls: remoteUrlSettings(config),
+  };
+}
+
+/** node_staging_uri is a file:// URL, as in Glance; a relative path after file:// is allowed. */
+function stagingDirOf(uri: string): string {
+  if (!uri.startsWith('file://')) throw new Error(`node_staging_uri=${uri}: only file:// staging is supported`);
+  return uri.startsWith('file:///') ? fileURLToPath(uri) : uri.slice('file://'.length);
+}
+
+function remoteUrlSettings(config: GlimpseConfig): RemoteUrlPolicySettings {
+  const opts = config.import_filtering_opts;
+  const ports = (list: readonly string[], name: string) =>
+    list.map((port) => {
+      if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`[import_filtering_opts] ${name}: "${port}" is not a port`);
+      return Number(port);
+    });
+  return {
+    allowedSchemes: opts.allowed_schemes,
+    disallowedSchemes: opts.disallowed_schemes,
+    allowedHosts: opts.allowed_hosts,
+    disallowedHosts: opts.disallowed_hosts,
+    allowedPorts: ports(opts.allowed_ports, 'allowed_ports'),
+    disallowedPorts: ports(opts.disallowed_ports, 'disallowed_ports'),
+    allowPrivateAddresses: false,
   };
 }

@@ -17,11 +17,7 @@ export class ScrubberModule {
         { provide: SCRUB_SETTINGS, useValue: scrubSettings(config, daemon) },
         {
           provide: Stores,
-          useFactory: () =>
-            openStores({
-              filesystemStoreDatadir: config.glance_store.filesystem_store_datadir,
-              defaultStore: config.glance_store.default_store,
-            }),
+          useFactory: () => openStores(config),
         },
         Scrubber,
       ],

@@ -36,7 +36,7 @@ describe('configReference', () => {
 
   it('names each option’s environment variable and default', () => {
     expect(reference).toContain(
-      '| `filesystem_store_datadir` | `GLIMPSE_FILESYSTEM_STORE_DATADIR` | string | `$data_dir/images` | Directory of the filesystem store. |',
+      '| `filesystem_store_datadir` | `GLIMPSE_FILESYSTEM_STORE_DATADIR` | string | `$data_dir/images` | Directory of a filesystem store. |',
     );
     expect(reference).toContain('| `public_endpoint` | `GLIMPSE_PUBLIC_ENDPOINT` | string | `(unset)` |');
     expect(reference).toContain('| `auth_strategy` | `GLIMPSE_AUTH_STRATEGY` | noauth \\| trusted | `noauth` |');

@@ -1,4 +1,5 @@
 import { declaredOptions, envName } from './load-config';
+import { STORE_OPTIONS } from './options';
 
 /** docs/configuration.md, generated from the option declarations (npm run docs:config). */
 export function configReference(): string {
@@ -11,6 +12,13 @@ export function configReference(): string {
     '`GLIMPSE_CONFIG_FILE`, then the environment, where every option is `GLIMPSE_<OPTION>` in upper',
     'case. `$name` in a value refers to another option. An unknown option or a bad value stops the',
     'process with one message naming each offending option and where it came from.',
+    '',
+    'Stores follow Glance. In single-store mode `[glance_store] stores` lists the store types and',
+    "their options sit in `[glance_store]`. With `[DEFAULT] enabled_backends = fast:file, cold:s3`",
+    '(multi-store) each id gets its own section, `[fast]` and `[cold]`, taking the store options',
+    `(${Object.keys(STORE_OPTIONS).map((name) => '`' + name + '`').join(', ')})`,
+    'with the defaults shown under `[glance_store]`, and `[glance_store] default_backend` names the',
+    'store new data goes to. Backend sections are read from config files only, not from the environment.',
     '',
   ];
   let section = '';

@@ -103,7 +103,7 @@ describe('loadConfig', () => {
       'debug = maybe',
       'no_such_thing = 1',
       '[glance_store]',
-      'default_store = s3',
+      'default_store = cinder',
       'nonsense line',
       '[database]',
       'max_pool_size = 0',
@@ -119,7 +119,7 @@ describe('loadConfig', () => {
       '[DEFAULT] auth_strategy (from environment variable GLIMPSE_AUTH_STRATEGY)=keystone: "keystone" is not one of noauth, trusted',
       `[DEFAULT] debug (from ${file}:3)=maybe: "maybe" is not a boolean (true or false)`,
       `[database] max_pool_size (from ${file}:9)=0: 0 is below the minimum 1`,
-      `[glance_store] default_store (from ${file}:6)=s3: "s3" is not one of file`,
+      `[glance_store] default_store (from ${file}:6)=cinder: "cinder" is not one of file, s3, swift`,
     ]);
     expect(message).toBe(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   });
@@ -143,5 +143,60 @@ describe('loadConfig', () => {
       `config file ${missing}: not found`,
       '[DEFAULT] bind_port (from environment variable GLIMPSE_BIND_PORT)=-1: -1 is below the minimum 0',
     ]);
+  });
+
+  describe('stores', () => {
+    it('enables file and http from [glance_store] in single-store mode', () => {
+      const config = loadConfig({ argv: [], env: {} });
+      expect(config.multiStore).toBe(false);
+      expect(config.backends.map((b) => [b.id, b.type])).toEqual([['file', 'file'], ['http', 'http']]);
+      expect(config.backends[0].options.filesystem_store_datadir).toBe('./data/images');
+    });
+
+    it('reads each backend of enabled_backends from its own section, with the defaults of a store', () => {
+      const file = ini(
+        '[DEFAULT]', 'enabled_backends = fast:file, cold:s3, web:http', 'data_dir = /srv/g',
+        '[glance_store]', 'default_backend = fast',
+        '[fast]', 'filesystem_store_datadir = $data_dir/fast', 'store_description = Local disk', 'weight = 100',
+        '[cold]', 's3_store_host = http://127.0.0.1:18080', 's3_store_bucket = images', 's3_store_secret_key = hush',
+      );
+      const config = loadConfig({ argv: files(file), env: {} });
+      expect(config.multiStore).toBe(true);
+      expect(config.backends.map((b) => [b.id, b.type])).toEqual([['fast', 'file'], ['cold', 's3'], ['web', 'http']]);
+      const [fast, cold] = config.backends;
+      expect([fast.options.filesystem_store_datadir, fast.options.store_description, fast.options.weight]).toEqual(['/srv/g/fast', 'Local disk', 100]);
+      expect([cold.options.s3_store_bucket, cold.options.s3_store_secret_key, cold.options.s3_store_large_object_size, cold.options.weight]).toEqual(['images', 'hush', 100, 0]);
+    });
+
+    it('names every mistake in a multi-store configuration', () => {
+      const file = ini(
+        '[DEFAULT]', 'enabled_backends = a:file, b:cinder, os_glance_staging_store:file, a:s3, nocolon',
+        '[a]', 'weight = heavy', 'bind_port = 1',
+        '[stray]', 'weight = 1',
+      );
+      const { problems } = problemsOf(() => loadConfig({ argv: files(file), env: {} }));
+      expect(problems).toEqual([
+        `${file}:5: unknown option [a] bind_port`,
+        `[a] weight (from ${file}:4)=heavy: "heavy" is not an integer`,
+        '[DEFAULT] enabled_backends: store type "cinder" of b is not one of file, s3, swift, http',
+        "[DEFAULT] enabled_backends: store id os_glance_staging_store is reserved (ids starting os_glance_ are Glance's own)",
+        '[DEFAULT] enabled_backends: store id a appears twice',
+        '[DEFAULT] enabled_backends: "nocolon" is not id:type',
+        `${file}:7: unknown option [stray] weight ([stray] is not in enabled_backends)`,
+        '[glance_store] default_backend=(unset): must name one of enabled_backends (a)',
+      ]);
+    });
+
+    it('refuses a read-only default backend and a default_store that is not enabled', () => {
+      const multi = ini('[DEFAULT]', 'enabled_backends = web:http', '[glance_store]', 'default_backend = web');
+      expect(problemsOf(() => loadConfig({ argv: files(multi), env: {} })).problems).toEqual(['[glance_store] default_backend=web: an http store is read-only']);
+      const single = ini('[glance_store]', 'stores = file', 'default_store = swift');
+      expect(problemsOf(() => loadConfig({ argv: files(single), env: {} })).problems).toEqual(['[glance_store] default_store=swift: not among stores (file)']);
+    });
+
+    it('keeps unknown sections an error in single-store mode', () => {
+      const file = ini('[fast]', 'weight = 1');
+      expect(problemsOf(() => loadConfig({ argv: files(file), env: {} })).problems).toEqual([`${file}:2: unknown option [fast] weight`]);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseIni } from './ini';
-import { OPTIONS, type GlimpseConfig, type SectionName } from './options';
+import { OPTIONS, STORE_OPTIONS, type BackendConfig, type GlimpseConfig, type SectionName, type StoreOptionValues } from './options';
 import type { OptionSpec } from './option';
 
 export const ENV_PREFIX = 'GLIMPSE_';
@@ -69,6 +69,8 @@ export function loadConfig(
   const byName = new Map(declared.map((d) => [d.name, d]));
   const problems: string[] = [];
   const raw = new Map<string, RawValue>();
+  /** Entries of sections that are not declared: backend sections once enabled_backends is known. */
+  const sectionEntries = new Map<string, { key: string; raw: RawValue }[]>();
 
   for (const file of configFiles(sources)) {
     if (!existsSync(file)) {
@@ -79,6 +81,12 @@ export function loadConfig(
     errors.forEach((e) => problems.push(`${file}:${e.line}: ${e.message}`));
     for (const entry of entries) {
       const option = byKey.get(`${entry.section}.${entry.key}`);
+      if (!option && !(entry.section in OPTIONS)) {
+        const list = sectionEntries.get(entry.section) ?? [];
+        list.push({ key: entry.key, raw: { value: entry.value, source: `${file}:${entry.line}` } });
+        sectionEntries.set(entry.section, list);
+        continue;
+      }
       if (!option) {
         problems.push(`${file}:${entry.line}: unknown option [${entry.section}] ${entry.key}`);
         continue;
@@ -97,18 +105,20 @@ export function loadConfig(
     raw.set(option.name, { value, source: `environment variable ${key}` });
   }
 
-  const resolve = (name: string, seen: string[]): string => {
-    const option = byName.get(name)!;
-    const given = raw.get(name);
-    const text = given ? given.value : (defaults[name] ?? defaultText(option.spec));
-    return text.replace(/\$(\w+)|\$\{(\w+)\}/g, (match, a: string, b: string) => {
+  const substitute = (text: string, seen: string[], where: string): string =>
+    text.replace(/\$(\w+)|\$\{(\w+)\}/g, (match, a: string, b: string) => {
       const ref = a ?? b;
       if (!byName.has(ref) || seen.includes(ref)) {
-        problems.push(`${describe(option, given)}: cannot substitute ${match}`);
+        problems.push(`${where}: cannot substitute ${match}`);
         return match;
       }
       return resolve(ref, [...seen, ref]);
     });
+  const resolve = (name: string, seen: string[]): string => {
+    const option = byName.get(name)!;
+    const given = raw.get(name);
+    const text = given ? given.value : (defaults[name] ?? defaultText(option.spec));
+    return substitute(text, seen, describe(option, given));
   };
 
   const config: Record<string, Record<string, unknown>> = {};
@@ -127,9 +137,87 @@ export function loadConfig(
     }
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  const stores = problems.length > 0 ? null : storesOf(config as unknown as GlimpseConfig, sectionEntries, substitute, problems);
+  if (problems.length > 0 || !stores) throw new ConfigError(problems);
   for (const section of Object.values(config)) Object.freeze(section);
-  return Object.freeze(config) as GlimpseConfig;
+  return Object.freeze({ ...config, ...stores }) as GlimpseConfig;
+}
+
+const STORE_TYPES = ['file', 's3', 'swift', 'http'];
+const RESERVED_STORE_PREFIX = 'os_glance_';
+
+type Substitute = (text: string, seen: string[], where: string) => string;
+
+/**
+ * The enabled stores. With enabled_backends (Glance's multi-store) each id:type pair reads its
+ * own [id] section; otherwise [glance_store] stores lists types that share [glance_store]'s options.
+ */
+function storesOf(
+  config: GlimpseConfig,
+  sections: Map<string, { key: string; raw: RawValue }[]>,
+  substitute: Substitute,
+  problems: string[],
+): Pick<GlimpseConfig, 'multiStore' | 'backends'> {
+  const enabled = config.DEFAULT.enabled_backends;
+  if (enabled.length === 0) {
+    for (const [section, entries] of sections) {
+      for (const entry of entries) problems.push(`${entry.raw.source}: unknown option [${section}] ${entry.key}`);
+    }
+    return { multiStore: false, backends: singleStoreBackends(config, problems) };
+  }
+  const backends: BackendConfig[] = [];
+  for (const pair of enabled) {
+    const [id, type, ...rest] = pair.split(':').map((part) => part.trim());
+    if (!id || !type || rest.length > 0) problems.push(`[DEFAULT] enabled_backends: "${pair}" is not id:type`);
+    else if (!STORE_TYPES.includes(type)) problems.push(`[DEFAULT] enabled_backends: store type "${type}" of ${id} is not one of ${STORE_TYPES.join(', ')}`);
+    else if (id.startsWith(RESERVED_STORE_PREFIX)) problems.push(`[DEFAULT] enabled_backends: store id ${id} is reserved (ids starting ${RESERVED_STORE_PREFIX} are Glance's own)`);
+    else if (backends.some((b) => b.id === id)) problems.push(`[DEFAULT] enabled_backends: store id ${id} appears twice`);
+    else backends.push({ id, type, options: backendOptions(id, sections.get(id) ?? [], substitute, problems) });
+  }
+  for (const [section, entries] of sections) {
+    if (backends.some((b) => b.id === section)) continue;
+    for (const entry of entries) problems.push(`${entry.raw.source}: unknown option [${section}] ${entry.key} ([${section}] is not in enabled_backends)`);
+  }
+  const chosen = config.glance_store.default_backend;
+  if (backends.length > 0 && (!chosen || !backends.some((b) => b.id === chosen))) {
+    problems.push(`[glance_store] default_backend=${chosen ?? '(unset)'}: must name one of enabled_backends (${backends.map((b) => b.id).join(', ')})`);
+  } else if (backends.find((b) => b.id === chosen)?.type === 'http') {
+    problems.push(`[glance_store] default_backend=${chosen}: an http store is read-only`);
+  }
+  return { multiStore: true, backends };
+}
+
+function singleStoreBackends(config: GlimpseConfig, problems: string[]): BackendConfig[] {
+  const store = config.glance_store;
+  const options = Object.fromEntries(Object.keys(STORE_OPTIONS).map((name) => [name, store[name as keyof StoreOptionValues]])) as unknown as StoreOptionValues;
+  const types = [...new Set(store.stores)];
+  for (const type of types) {
+    if (!STORE_TYPES.includes(type)) problems.push(`[glance_store] stores: "${type}" is not one of ${STORE_TYPES.join(', ')}`);
+  }
+  if (!types.includes(store.default_store)) problems.push(`[glance_store] default_store=${store.default_store}: not among stores (${types.join(', ')})`);
+  return types.filter((type) => STORE_TYPES.includes(type)).map((type) => ({ id: type, type, options }));
+}
+
+function backendOptions(id: string, entries: { key: string; raw: RawValue }[], substitute: Substitute, problems: string[]): StoreOptionValues {
+  const values: Record<string, unknown> = {};
+  for (const entry of entries) {
+    if (!(entry.key in STORE_OPTIONS)) problems.push(`${entry.raw.source}: unknown option [${id}] ${entry.key}`);
+  }
+  for (const [name, declared] of Object.entries(STORE_OPTIONS)) {
+    const spec = declared as OptionSpec<unknown>;
+    const given = [...entries].reverse().find((entry) => entry.key === name)?.raw;
+    const where = `[${id}] ${name}${given ? ` (from ${given.source})` : ' (default)'}`;
+    if (!given && typeof spec.default !== 'string') {
+      values[name] = spec.default;
+      continue;
+    }
+    try {
+      values[name] = spec.parse(substitute(given ? given.value : defaultText(spec), [name], where));
+    } catch (error) {
+      problems.push(`${where}=${spec.secret ? '<secret>' : given?.value}: ${(error as Error).message}`);
+    }
+  }
+  return Object.freeze(values) as unknown as StoreOptionValues;
 }
 
 /** This process's command line and environment. */

@@ -4,6 +4,45 @@ import { bool, int, list, oneOf, optionalStr, pattern, size, str } from './optio
 const TIB = 1024 ** 4;
 
 /**
+ * The options of one store. In single-store mode they live in [glance_store]; with
+ * enabled_backends each backend has its own section ([fast], [cold], …) holding them.
+ */
+export const STORE_OPTIONS = {
+  store_description: optionalStr('What this store is, shown by GET /v2/info/stores.'),
+  weight: int(0, 'Preference of this store when an image has locations in several (highest first).'),
+  store_max_concurrency: int(64, 'Operations this store runs at once; more wait for a free slot.', { min: 1 }),
+  filesystem_store_datadir: str('$data_dir/images', 'Directory of a filesystem store.'),
+  s3_store_host: optionalStr('S3 endpoint: http://host:port, https://host, or a bare host (https).'),
+  s3_store_region_name: str('us-east-1', 'S3 region the requests are signed for.'),
+  s3_store_access_key: optionalStr('S3 access key.'),
+  s3_store_secret_key: { ...optionalStr('S3 secret key.'), secret: true },
+  s3_store_bucket: optionalStr('S3 bucket images are written to.'),
+  s3_store_create_bucket_on_put: bool(false, 'Create the S3 bucket when it does not exist.'),
+  s3_store_bucket_url_format: oneOf(['auto', 'path', 'virtual'] as const, 'auto', 'S3 addressing: path (host/bucket), virtual (bucket.host), or auto.'),
+  s3_store_large_object_size: int(100, 'MiB from which an S3 upload is multipart.', { min: 1 }),
+  s3_store_large_object_chunk_size: int(10, 'MiB per part of a multipart S3 upload.', { min: 5 }),
+  s3_store_thread_pools: int(10, 'Parts of a multipart S3 upload sent at once.', { min: 1 }),
+  swift_store_auth_address: optionalStr('Swift auth endpoint: tempauth (…/auth/v1.0) or Keystone v3 (…/v3).'),
+  swift_store_auth_version: oneOf(['1', '3'] as const, '3', 'Swift auth protocol: 1 (tempauth) or 3 (Keystone v3).'),
+  swift_store_user: optionalStr('Swift user: project:user (Keystone) or account:user (tempauth).'),
+  swift_store_key: { ...optionalStr('Swift password or key.'), secret: true },
+  swift_store_user_domain_id: str('default', 'Keystone domain of the Swift user.'),
+  swift_store_project_domain_id: str('default', 'Keystone domain of the Swift project.'),
+  swift_store_container: str('glance', 'Swift container images are written to.'),
+  swift_store_create_container_on_put: bool(false, 'Create the Swift container when it does not exist.'),
+  swift_store_large_object_size: int(5120, 'MB from which a Swift upload is a static large object.', { min: 1 }),
+  swift_store_large_object_chunk_size: int(200, 'MB per segment of a Swift large object.', { min: 1 }),
+  swift_store_region: optionalStr('Region of the object-store endpoint in the Keystone catalog.'),
+  swift_store_endpoint_type: oneOf(['publicURL', 'internalURL', 'adminURL'] as const, 'publicURL', 'Interface of the object-store endpoint in the Keystone catalog.'),
+  swift_store_endpoint: optionalStr('Swift storage URL to use instead of the one from the catalog.'),
+  swift_store_service_type: str('object-store', 'Service type of Swift in the Keystone catalog.'),
+  http_store_timeout: int(60, 'Seconds an http store waits for a connection or for data.', { min: 1 }),
+} as const;
+
+export type StoreOptionName = keyof typeof STORE_OPTIONS;
+export type StoreOptionValues = { readonly [O in StoreOptionName]: ValueOf<(typeof STORE_OPTIONS)[O]> };
+
+/**
  * Every option Glimpse reads, in Glance's ini layout. Option names are unique across sections,
  * so each one is also settable as GLIMPSE_<NAME> in the environment.
  * `$name` in a value refers to another option (oslo.config style).
@@ -42,6 +81,12 @@ export const OPTIONS = {
     image_property_quota: int(128, 'Custom properties an image may have (negative: unlimited).'),
     image_tag_quota: int(128, 'Tags an image may have (negative: unlimited).'),
     user_storage_quota: size('0', "Bytes of image data a project may store, counted across its images; 0 is unlimited. Accepts a unit: 10GB, 500MB, 1TB."),
+    enabled_backends: list([], 'Multi-store: the stores as id:type pairs (types file, s3, swift, http); each id has its own [id] section.'),
+    show_image_direct_url: bool(false, 'Show direct_url, the location of the image data, in image bodies.'),
+    show_multiple_locations: bool(false, "Show an image's locations and let clients add and remove them."),
+    image_location_quota: int(10, 'Locations an image may have (negative: unlimited).'),
+    enabled_import_methods: list(['glance-direct', 'web-download', 'copy-image'], 'Interoperable import methods offered (glance-direct, web-download, copy-image).'),
+    node_staging_uri: str('file://$data_dir/staging', 'Where staged and downloaded image data waits for import (a file:// directory).'),
     debug: bool(false, 'Log at debug level.'),
   },
   database: {
@@ -66,8 +111,25 @@ export const OPTIONS = {
     policy_file: optionalStr("Policy file (YAML or JSON) laid over Glance's default rules; re-read when it changes."),
   },
   glance_store: {
-    default_store: oneOf(['file'] as const, 'file', 'Store that new image data is written to.'),
-    filesystem_store_datadir: str('$data_dir/images', 'Directory of the filesystem store.'),
+    stores: list(['file', 'http'], 'Single-store mode: the store types enabled (file, s3, swift, http).'),
+    default_store: oneOf(['file', 's3', 'swift'] as const, 'file', 'Single-store mode: the store new image data is written to.'),
+    default_backend: optionalStr('Multi-store: the id of the backend new image data is written to.'),
+    ...STORE_OPTIONS,
+  },
+  import_filtering_opts: {
+    allowed_schemes: list(['http', 'https'], 'URL schemes web-download may fetch; when set, disallowed_schemes is ignored.'),
+    disallowed_schemes: list([], 'URL schemes web-download refuses.'),
+    allowed_hosts: list([], 'Hosts web-download may fetch (these may be private addresses); when set, disallowed_hosts is ignored.'),
+    disallowed_hosts: list([], 'Hosts web-download refuses.'),
+    allowed_ports: list(['80', '443'], 'Ports web-download may fetch; when set, disallowed_ports is ignored.'),
+    disallowed_ports: list([], 'Ports web-download refuses.'),
+  },
+  image_import_opts: {
+    image_import_plugins: list([], 'Plugins run on imported data before it is stored (image_conversion).'),
+    import_lock_timeout: int(3600, 'Seconds after which an import whose worker stopped reporting is taken over by another.', { min: 1 }),
+  },
+  image_conversion: {
+    output_format: oneOf(['raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi'] as const, 'raw', 'Disk format the image_conversion plugin converts imported images to.'),
   },
   image_format: {
     disk_formats: list(DEFAULT_DISK_FORMATS, 'Disk formats an image may declare.'),
@@ -92,6 +154,17 @@ export type SectionName = keyof OptionTable;
 
 type ValueOf<S> = S extends { parse(raw: string): infer T } ? T : never;
 
+/** One enabled store: from [glance_store] in single-store mode, from its own section otherwise. */
+export interface BackendConfig {
+  readonly id: string;
+  readonly type: string;
+  readonly options: StoreOptionValues;
+}
+
 export type GlimpseConfig = {
   readonly [S in SectionName]: { readonly [O in keyof OptionTable[S]]: ValueOf<OptionTable[S][O]> };
+} & {
+  /** Whether enabled_backends is set (Glance's multi-store); then locations carry their store id. */
+  readonly multiStore: boolean;
+  readonly backends: readonly BackendConfig[];
 };

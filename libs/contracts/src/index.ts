@@ -5,3 +5,4 @@ export * from './events.contract';
 export * from './health.contract';
 export * from './members.contract';
 export * from './scrub.contract';
+export * from './import.contract';

@@ -23,10 +23,16 @@ export const RegistrySubjects = {
   listImages: 'glimpse.registry.image.list.v1',
   /** Change core attributes, custom properties and tags in one transaction. */
   updateImage: 'glimpse.registry.image.update.v1',
-  /** Compare-and-swap of the status, with the data fields an upload produces. */
+  /** Compare-and-swap of the status, with the data fields an upload produces (from = to: the data only). */
   transitionImage: 'glimpse.registry.image.transition.v1',
   /** Soft-delete an image; its locations become pending_delete and are returned. */
   deleteImage: 'glimpse.registry.image.delete.v1',
+  /**
+   * Make an image's active locations this list: kept where url and metadata match, added where
+   * new, dropped (pending_delete, returned for the caller to delete) otherwise; a queued image
+   * that gets data becomes active.
+   */
+  setLocations: 'glimpse.registry.image.locations.set.v1',
   /** Record that the data behind some locations is gone from the store. */
   purgeLocations: 'glimpse.registry.location.purge.v1',
   /** Add one tag (idempotent). */
@@ -116,6 +122,21 @@ export interface DeleteImageReply {
   pendingLocations: { id: number; url: string }[];
 }
 
+export interface SetLocationsRequest {
+  caller: CallerContext;
+  id: string;
+  /** Compare-and-swap: the status the image was read with; conflict when it moved meanwhile. */
+  expectedStatus: ImageStatus;
+  locations: Omit<ImageLocation, 'status'>[];
+  /** For a queued image: it becomes active, with its size (when unset) and validation data. */
+  activate?: { size: number; checksum?: string; osHashAlgo?: string; osHashValue?: string };
+}
+
+export interface SetLocationsReply {
+  image: ImageRecord;
+  dropped: { id: number; url: string }[];
+}
+
 export interface PurgeLocationsRequest {
   imageId: string;
   locationIds: number[];
@@ -135,6 +156,7 @@ export interface RegistryRequestMap {
   [RegistrySubjects.updateImage]: [UpdateImageRequest, ImageRecord];
   [RegistrySubjects.transitionImage]: [TransitionImageRequest, ImageRecord];
   [RegistrySubjects.deleteImage]: [DeleteImageRequest, DeleteImageReply];
+  [RegistrySubjects.setLocations]: [SetLocationsRequest, SetLocationsReply];
   [RegistrySubjects.purgeLocations]: [PurgeLocationsRequest, { purged: number }];
   [RegistrySubjects.addTag]: [TagRequest, ImageRecord];
   [RegistrySubjects.removeTag]: [TagRequest, ImageRecord];

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { hashWorker, newSessionId } from './hash-workers';
+import type { StoredImage } from './store.driver';
 import { StoreError } from './store.errors';
 
 const SLOT_SIZE = 1024 * 1024;
@@ -49,6 +50,12 @@ export class ChecksumStream extends Transform {
         },
       });
     }
+  }
+
+  /** What a driver reports for data written through this stream to `location`. */
+  storedAt(location: string): StoredImage {
+    const sums = this.checksums();
+    return { location, size: sums.size, checksum: sums.md5, hashAlgo: sums.hashAlgo, multihash: sums.multihash };
   }
 
   /** Size and digests, once the stream has finished. */

@@ -16,8 +16,7 @@ const IO_CHUNK = 1024 * 1024;
  * into place and the directory fsynced, so a partial write is never visible under the image's name.
  */
 export class FilesystemStore implements StoreDriver {
-  readonly name = 'file';
-  readonly schemes = ['file', 'filesystem'] as const;
+  readonly type = 'file';
   readonly capabilities = { read: true, write: true, randomAccess: true };
   private readonly dir: string;
 
@@ -39,6 +38,19 @@ export class FilesystemStore implements StoreDriver {
     }
   }
 
+  owns(location: string): boolean {
+    try {
+      this.pathOf(location);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  properties(): Record<string, unknown> {
+    return { data_dir: this.dir, chunk_size: IO_CHUNK, thin_provisioning: false };
+  }
+
   async add(imageId: string, data: Readable, options: AddOptions): Promise<StoredImage> {
     const final = join(this.dir, imageId);
     const partial = join(this.dir, `.${imageId}.${randomUUID()}.partial`);
@@ -55,14 +67,7 @@ export class FilesystemStore implements StoreDriver {
       await unlink(partial).catch(() => undefined);
       throw storeErrorOf(error, imageId);
     }
-    const sums = checksums.checksums();
-    return {
-      location: pathToFileURL(final).href,
-      size: sums.size,
-      checksum: sums.md5,
-      hashAlgo: sums.hashAlgo,
-      multihash: sums.multihash,
-    };
+    return checksums.storedAt(pathToFileURL(final).href);
   }
 
   async get(location: string, range?: ByteRange): Promise<ImageData> {

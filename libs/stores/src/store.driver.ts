@@ -6,6 +6,9 @@ export interface ByteRange {
   end: number;
 }
 
+/** The kinds of backend Glimpse speaks, as Glance names them in enabled_backends. */
+export type StoreType = 'file' | 's3' | 'swift' | 'http';
+
 export interface StoreCapabilities {
   readonly read: boolean;
   readonly write: boolean;
@@ -38,14 +41,20 @@ export interface ImageData {
 
 /**
  * The seam every backend implements: streaming in and out, never a whole image in memory.
- * Failures are StoreErrors.
+ * Failures are StoreErrors. A location never carries credentials: they stay in the configuration.
  */
 export interface StoreDriver {
-  readonly name: string;
-  readonly schemes: readonly string[];
+  readonly type: StoreType;
   readonly capabilities: StoreCapabilities;
+  /** Checks the configuration and the backend at start; throws a message naming the option. */
+  prepare(): Promise<void>;
+  /** Whether this driver, as configured, can serve the location (its scheme, host, container). */
+  owns(location: string): boolean;
   get(location: string, range?: ByteRange): Promise<ImageData>;
+  /** Writes atomically: on any failure nothing is left visible under the image's name. */
   add(imageId: string, data: Readable, options: AddOptions): Promise<StoredImage>;
   delete(location: string): Promise<void>;
   size(location: string): Promise<number>;
+  /** Non-secret facts for GET /v2/info/stores/detail (Glance's per-store "properties"). */
+  properties(): Record<string, unknown>;
 }

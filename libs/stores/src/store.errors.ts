@@ -9,6 +9,10 @@ export type StoreFailure =
   | 'too_large'
   | 'add_disabled'
   | 'invalid_location'
+  /** The image already has data under its name (Glance's Duplicate, 409). */
+  | 'duplicate'
+  /** A remote URL refused by the import filtering policy (scheme, host, port or address). */
+  | 'forbidden_url'
   | 'unavailable';
 
 const CODE_OF: Record<StoreFailure, ErrorCode> = {
@@ -19,6 +23,8 @@ const CODE_OF: Record<StoreFailure, ErrorCode> = {
   too_large: 'payload_too_large',
   add_disabled: 'gone',
   invalid_location: 'bad_request',
+  duplicate: 'conflict',
+  forbidden_url: 'bad_request',
   unavailable: 'unavailable',
 };
 

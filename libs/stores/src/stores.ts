@@ -1,40 +1,128 @@
+import type { BackendConfig, GlimpseConfig } from '@glimpse/config';
 import { FilesystemStore } from './filesystem.store';
+import { HttpStore } from './http/http.store';
+import { S3Store } from './s3/s3.store';
+import { GLANCE_SWIFT_MB, SwiftStore } from './swift/swift.store';
+
+const MIB = 1024 * 1024;
+import { StoreBackend, redacted } from './store-backend';
 import type { StoreDriver } from './store.driver';
-import { StoreError } from './store.errors';
+import { StoreError, isStoreFailure } from './store.errors';
 
 /**
- * The enabled drivers, found by location scheme; new data goes to the default store.
- * (Multi-store with enabled_backends comes with the stores issue.)
+ * The enabled stores. New data goes to the default one (or to the one a client names); a
+ * location is served by the store its metadata names, else by the first store that owns it.
  */
 export class Stores {
   constructor(
-    private readonly drivers: readonly StoreDriver[],
-    private readonly defaultName: string,
+    private readonly backends: readonly StoreBackend[],
+    private readonly defaultId: string,
+    /** Glance's multi-store: locations carry their store id and images list their stores. */
+    readonly multiStore: boolean,
   ) {}
 
-  get default(): StoreDriver {
-    const driver = this.drivers.find((d) => d.name === this.defaultName);
-    if (!driver) throw new Error(`default_store=${this.defaultName} is not among the enabled stores`);
-    return driver;
+  get default(): StoreBackend {
+    const backend = this.find(this.defaultId);
+    if (!backend) throw new Error(`default store ${this.defaultId} is not among the enabled stores`);
+    return backend;
   }
 
-  forLocation(location: string): StoreDriver {
-    const colon = location.indexOf(':');
-    const scheme = colon < 0 ? '' : location.slice(0, colon);
-    const driver = this.drivers.find((d) => d.schemes.includes(scheme));
-    if (!driver) throw new StoreError('invalid_location', `No store is enabled for location scheme "${scheme}"`);
-    return driver;
+  list(): readonly StoreBackend[] {
+    return this.backends;
+  }
+
+  find(id: string): StoreBackend | undefined {
+    return this.backends.find((b) => b.id === id);
+  }
+
+  /**
+   * Deletes the data behind a location. Data that is already gone counts as deleted, and so does
+   * data in a read-only store, which was never ours to delete (Glance's safe_delete_from_backend).
+   */
+  async discard(location: string, storeId?: string): Promise<void> {
+    const backend = this.forLocation(location, storeId);
+    if (!backend.capabilities.write) return;
+    await backend.delete(location).catch((error: unknown) => {
+      if (!isStoreFailure(error, 'not_found')) throw error;
+    });
+  }
+
+  forLocation(location: string, storeId?: string): StoreBackend {
+    const named = storeId === undefined ? undefined : this.find(storeId);
+    if (named?.owns(location)) return named;
+    const owner = this.backends.find((b) => b.owns(location));
+    if (!owner) throw new StoreError('invalid_location', `No enabled store serves location ${redacted(location)}`);
+    return owner;
   }
 }
 
-export interface StoreSettings {
-  filesystemStoreDatadir: string;
-  defaultStore: string;
+/** Makes the driver of one configured store. */
+export function driverOf(backend: BackendConfig): StoreDriver {
+  const options = backend.options;
+  switch (backend.type) {
+    case 'file':
+      return new FilesystemStore(options.filesystem_store_datadir);
+    case 'http':
+      return new HttpStore({ timeoutMs: options.http_store_timeout * 1000 });
+    case 's3':
+      return new S3Store({
+        host: required(backend, 's3_store_host'),
+        regionName: options.s3_store_region_name,
+        accessKey: required(backend, 's3_store_access_key'),
+        secretKey: required(backend, 's3_store_secret_key'),
+        bucket: required(backend, 's3_store_bucket'),
+        createBucketOnPut: options.s3_store_create_bucket_on_put,
+        bucketUrlFormat: options.s3_store_bucket_url_format,
+        largeObjectSize: options.s3_store_large_object_size * MIB,
+        largeObjectChunkSize: options.s3_store_large_object_chunk_size * MIB,
+        threadPools: options.s3_store_thread_pools,
+      });
+    case 'swift':
+      return new SwiftStore({
+        authAddress: required(backend, 'swift_store_auth_address'),
+        authVersion: options.swift_store_auth_version,
+        user: required(backend, 'swift_store_user'),
+        key: required(backend, 'swift_store_key'),
+        userDomainId: options.swift_store_user_domain_id,
+        projectDomainId: options.swift_store_project_domain_id,
+        container: options.swift_store_container,
+        createContainerOnPut: options.swift_store_create_container_on_put,
+        largeObjectSize: options.swift_store_large_object_size * GLANCE_SWIFT_MB,
+        largeObjectChunkSize: options.swift_store_large_object_chunk_size * GLANCE_SWIFT_MB,
+        region: options.swift_store_region ?? undefined,
+        endpointType: options.swift_store_endpoint_type,
+        endpoint: options.swift_store_endpoint ?? undefined,
+        serviceType: options.swift_store_service_type,
+      });
+    default:
+      throw new Error(`store ${backend.id}: type ${backend.type} is not supported`);
+  }
 }
 
-/** The enabled stores, each checked at start (a directory that cannot be written stops the app). */
-export async function openStores(settings: StoreSettings): Promise<Stores> {
-  const file = new FilesystemStore(settings.filesystemStoreDatadir);
-  await file.prepare();
-  return new Stores([file], settings.defaultStore);
+function required(backend: BackendConfig, option: 's3_store_host' | 's3_store_access_key' | 's3_store_secret_key' | 's3_store_bucket' | 'swift_store_auth_address' | 'swift_store_user' | 'swift_store_key'): string {
+  const value = backend.options[option];
+  if (!value) throw new Error(`store ${backend.id} (${backend.type}): ${option} must be set`);
+  return value;
+}
+
+/** The enabled stores, each checked at start (a store that cannot be used stops the app, naming it). */
+export async function openStores(config: GlimpseConfig, make: (backend: BackendConfig) => StoreDriver = driverOf): Promise<Stores> {
+  const backends = config.backends.map(
+    (backend) =>
+      new StoreBackend(make(backend), {
+        id: backend.id,
+        description: backend.options.store_description,
+        weight: backend.options.weight,
+        maxConcurrency: backend.options.store_max_concurrency,
+      }),
+  );
+  await Promise.all(
+    backends.map((backend) =>
+      backend.driver.prepare().catch((error: Error) => {
+        throw new Error(`store ${backend.id} (${backend.type}): ${error.message}`);
+      }),
+    ),
+  );
+  const defaultId = config.multiStore ? config.glance_store.default_backend! : config.glance_store.default_store;
+  return new Stores(backends, defaultId, config.multiStore);
 }

@@ -8,7 +8,13 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/v2\/images\/[^/]+\/members\/[^/]+$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/v2\/images\/[^/]+\/actions\/(deactivate|reactivate)$/, methods: ['POST'] },
   { pattern: /^\/v2\/schemas\/(image|images|member|members)$/, methods: ['GET'] },
-  { pattern: /^\/v2\/info\/usage$/, methods: ['GET'] },
+  { pattern: /^\/v2\/images\/[^/]+\/stage$/, methods: ['PUT'] },
+  { pattern: /^\/v2\/images\/[^/]+\/import$/, methods: ['POST'] },
+  { pattern: /^\/v2\/images\/[^/]+\/tasks$/, methods: ['GET'] },
+  { pattern: /^\/v2\/stores\/[^/]+\/[^/]+$/, methods: ['DELETE'] },
+  { pattern: /^\/v2\/tasks$/, methods: ['GET'] },
+  { pattern: /^\/v2\/tasks\/[^/]+$/, methods: ['GET'] },
+  { pattern: /^\/v2\/info\/(usage|import|stores|stores\/detail)$/, methods: ['GET'] },
   { pattern: /^\/versions$/, methods: ['GET'] },
 ];
 

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
-import { type CallerContext, GlimpseError, badRequest } from '@glimpse/contracts';
+import { type CallerContext, GlimpseError } from '@glimpse/contracts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import { announcedSize } from '../http/announced-size';
 import { mediaType } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
 import { requestedRange } from './byte-range';
@@ -18,7 +19,8 @@ export class ImageDataController {
     if (mediaType(req) !== 'application/octet-stream') {
       throw new GlimpseError('unsupported_media_type', `Content-Type ${mediaType(req) || '(none)'} is not supported: use application/octet-stream`);
     }
-    await this.data.upload(caller, id, req, announcedSize(req));
+    const store = req.headers['x-image-meta-store'];
+    await this.data.upload(caller, id, req, announcedSize(req), Array.isArray(store) ? store[0] : store);
   }
 
   @Get()
@@ -42,13 +44,4 @@ export class ImageDataController {
     // A failure midway destroys the socket (pipeline does), so a short body is never a 200.
     await pipeline(data.stream, res).catch(() => res.destroy());
   }
-}
-
-/** x-openstack-image-size (glanceclient) or Content-Length; absent for a chunked stream. */
-function announcedSize(req: Request): number | undefined {
-  const raw = req.headers['x-openstack-image-size'] ?? (req.headers['transfer-encoding'] ? undefined : req.headers['content-length']);
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw badRequest(`Invalid image size: ${value}`);
-  return Number(value);
 }

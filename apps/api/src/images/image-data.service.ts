@@ -8,11 +8,12 @@ import {
   conflict,
   forbidden,
 } from '@glimpse/contracts';
-import { type ByteRange, type ImageData, StoreError, type StoredImage, Stores, isStoreFailure } from '@glimpse/stores';
+import { type ByteRange, type ImageData, type StoreBackend, StoreError, type StoredImage, Stores, isStoreFailure, redacted } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
+import { ImageLocations } from './image-locations';
 
 export interface Download {
   image: ImageRecord;
@@ -29,6 +30,7 @@ export class ImageDataService {
     private readonly registry: RegistryClient,
     private readonly access: ImageAccess,
     private readonly stores: Stores,
+    private readonly locations: ImageLocations,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -36,8 +38,9 @@ export class ImageDataService {
    * queued → saving → active. On any failure the image returns to queued (as Glance does) and
    * the partial data is removed; if the image was deleted meanwhile the data is removed and 410.
    */
-  async upload(caller: CallerContext, id: string, body: Readable, announcedSize: number | undefined): Promise<ImageRecord> {
+  async upload(caller: CallerContext, id: string, body: Readable, announcedSize: number | undefined, storeId?: string): Promise<ImageRecord> {
     const image = await this.access.authorized(caller, id, 'upload_image');
+    const store = this.targetStore(storeId);
     if (image.status !== 'queued') {
       throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
     }
@@ -54,7 +57,7 @@ export class ImageDataService {
     let stored: StoredImage;
     const maxSize = quotaRoom === null ? this.settings.imageSizeCap : Math.min(quotaRoom, this.settings.imageSizeCap);
     try {
-      stored = await this.stores.default.add(id, body, {
+      stored = await store.add(id, body, {
         expectedSize: announcedSize,
         maxSize,
         hashAlgo: this.settings.hashingAlgorithm,
@@ -78,11 +81,11 @@ export class ImageDataService {
           checksum: stored.checksum,
           osHashAlgo: stored.hashAlgo,
           osHashValue: stored.multihash,
-          location: { url: stored.location, metadata: {} },
+          location: { url: stored.location, metadata: this.stores.multiStore ? { store: store.id } : {} },
         },
       });
     } catch (error) {
-      await this.stores.default.delete(stored.location).catch(() => undefined);
+      await store.delete(stored.location).catch(() => undefined);
       if (error instanceof GlimpseError && (error.code === 'gone' || error.code === 'not_found' || error.code === 'conflict')) {
         throw new GlimpseError('gone', `Image ${id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
       }
@@ -102,11 +105,12 @@ export class ImageDataService {
       throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
     }
     this.access.authorize('download_image', caller, image);
-    if (image.locations.length === 0) return null;
+    const locations = this.locations.ordered(image);
+    if (locations.length === 0) return null;
     let lastError: unknown = null;
-    for (const location of image.locations) {
+    for (const location of locations) {
       try {
-        const driver = this.stores.forLocation(location.url);
+        const driver = this.stores.forLocation(location.url, this.locations.storeIdOf(location));
         const size = image.size ?? (await driver.size(location.url));
         const range = size > 0 ? rangeOf(size) : null;
         if (range && !driver.capabilities.randomAccess) throw badRequest('The store of this image does not support ranges.');
@@ -126,14 +130,21 @@ export class ImageDataService {
     const purged: number[] = [];
     for (const location of locations) {
       try {
-        await this.stores.forLocation(location.url).delete(location.url);
+        await this.stores.discard(location.url);
         purged.push(location.id);
       } catch (error) {
-        if (isStoreFailure(error, 'not_found')) purged.push(location.id);
-        else this.logger.error(`image ${imageId}: could not delete ${location.url}; it stays pending_delete: ${(error as Error).message}`);
+        this.logger.error(`image ${imageId}: could not delete ${redacted(location.url)}; it stays pending_delete: ${(error as Error).message}`);
       }
     }
     if (purged.length > 0) await this.registry.request(RegistrySubjects.purgeLocations, { imageId, locationIds: purged });
+  }
+
+  /** X-Image-Meta-Store names the store in multi-store mode; Glance ignores it otherwise. */
+  private targetStore(storeId: string | undefined): StoreBackend {
+    if (!this.stores.multiStore || storeId === undefined) return this.stores.default;
+    const store = this.stores.find(storeId);
+    if (!store) throw badRequest(`Unknown scheme '${storeId}' found in URI`);
+    return store;
   }
 
   /** Bytes the owner may still store under user_storage_quota; null when there is no quota. */

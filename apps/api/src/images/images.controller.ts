@@ -1,8 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, type Visibility, forbidden } from '@glimpse/contracts';
+import { Stores } from '@glimpse/stores';
 import type { Request, Response } from 'express';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { mediaType, readJsonBody } from '../http/json-body';
+import { ImportService } from '../import/import.service';
 import { Caller } from '../identity/caller.decorator';
 import { PolicyEnforcer } from '../policy/policy-enforcer';
 import { PropertyProtections } from '../policy/property-protections';
@@ -11,8 +13,9 @@ import { ImageAccess } from './image-access';
 import { createRequest } from './image-create';
 import { ImageDataService } from './image-data.service';
 import { assertPropertyQuota, assertTagQuota } from './image-quotas';
+import { ImageLocations } from './image-locations';
 import { imageView } from './image-view';
-import { ACCEPT_PATCH, type PatchDialect, dialectOf, parsePatch, patchRequest } from './json-patch';
+import { ACCEPT_PATCH, type PatchDialect, type PatchOp, dialectOf, parsePatch, patchRequest, splitLocationOps } from './json-patch';
 import { listRequest, pageLinks } from './list-query';
 
 /** /v2/images and /v2/images/{id}: the image records themselves. */
@@ -24,6 +27,9 @@ export class ImagesController {
     private readonly policy: PolicyEnforcer,
     private readonly protections: PropertyProtections,
     private readonly data: ImageDataService,
+    private readonly locations: ImageLocations,
+    private readonly stores: Stores,
+    private readonly imports: ImportService,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -40,7 +46,9 @@ export class ImagesController {
     const image = await this.registry.request(RegistrySubjects.createImage, request);
     // WebOb makes Glance's relative Location absolute against the request's host.
     const location = `${req.protocol}://${req.headers.host ?? 'localhost'}/v2/images/${image.id}`;
-    res.status(201).setHeader('Location', location).json(imageView(image, this.protections.readable(caller)));
+    if (this.settings.enabledImportMethods.length > 0) res.setHeader('OpenStack-image-import-methods', this.settings.enabledImportMethods.join(','));
+    if (this.stores.multiStore) res.setHeader('OpenStack-image-store-ids', this.stores.list().map((b) => b.id).join(','));
+    res.status(201).setHeader('Location', location).json(this.view(caller, image, this.protections.readable(caller)));
   }
 
   @Get()
@@ -53,7 +61,7 @@ export class ImagesController {
     // next is decided on the page the database returned, before per-image policy (as Glance).
     const full = images.length > 0 && images.length === request.limit;
     return {
-      images: images.filter((image) => this.access.mayGet(caller, image)).map((image) => imageView(image, readable)),
+      images: images.filter((image) => this.access.mayGet(caller, image)).map((image) => this.view(caller, image, readable)),
       ...pageLinks(params, full ? images[images.length - 1].id : null),
       schema: '/v2/schemas/images',
     };
@@ -61,15 +69,16 @@ export class ImagesController {
 
   @Get(':id')
   async show(@Caller() caller: CallerContext, @Param('id') id: string): Promise<Record<string, unknown>> {
-    return imageView(await this.access.visible(caller, id), this.protections.readable(caller));
+    return this.view(caller, await this.access.visible(caller, id), this.protections.readable(caller));
   }
 
   @Patch(':id')
   async update(@Caller() caller: CallerContext, @Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const dialect = this.patchDialect(req, res);
-    const ops = parsePatch(await readJsonBody(req), dialect);
-    const image = await this.access.authorized(caller, id, 'modify_image');
-    const update = patchRequest(caller, image, ops, dialect, this.settings);
+    const { recordOps, locationOps } = splitLocationOps(parsePatch(await readJsonBody(req), dialect));
+    let image = await this.access.authorized(caller, id, 'modify_image');
+    if (locationOps.length > 0) image = await this.patchLocations(caller, image, locationOps);
+    const update = patchRequest(caller, image, recordOps, dialect, this.settings);
     this.authorizeVisibility(caller, update.fields.visibility, { project_id: image.owner, owner: image.owner });
     const unchanged =
       Object.keys(update.fields).length === 0 &&
@@ -78,7 +87,7 @@ export class ImagesController {
       update.tags === undefined;
     const readable = this.protections.readable(caller);
     if (unchanged) {
-      res.status(200).json(imageView(image, readable));
+      res.status(200).json(this.view(caller, image, readable));
       return;
     }
     for (const name of Object.keys(update.setProperties)) {
@@ -86,7 +95,7 @@ export class ImagesController {
     }
     for (const name of update.removeProperties) this.protections.authorize(caller, name, 'delete');
     this.assertQuotasAfter(image, update.setProperties, update.removeProperties, update.tags);
-    res.status(200).json(imageView(await this.registry.request(RegistrySubjects.updateImage, update), readable));
+    res.status(200).json(this.view(caller, await this.registry.request(RegistrySubjects.updateImage, update), readable));
   }
 
   @Delete(':id')
@@ -97,6 +106,18 @@ export class ImagesController {
     const delayed = this.settings.delayedDelete;
     const { pendingLocations } = await this.registry.request(RegistrySubjects.deleteImage, { caller, id, delayed });
     await this.data.deleteData(id, pendingLocations);
+    await this.imports.discardStaged(id);
+  }
+
+  private async patchLocations(caller: CallerContext, image: ImageRecord, ops: PatchOp[]): Promise<ImageRecord> {
+    const reply = await this.locations.applyPatch(caller, image, ops);
+    if (!reply) return image;
+    await this.data.deleteData(image.id, reply.dropped);
+    return reply.image;
+  }
+
+  private view(caller: CallerContext, image: ImageRecord, readable: (property: string) => boolean): Record<string, unknown> {
+    return { ...imageView(image, readable), ...this.locations.viewFields(caller, image) };
   }
 
   private patchDialect(req: Request, res: Response): PatchDialect {

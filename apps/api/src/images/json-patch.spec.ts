@@ -2,37 +2,12 @@ import type { CallerContext, ImageRecord } from '@glimpse/contracts';
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS } from '@glimpse/contracts';
 import { type PatchDialect, PATCH_V20, PATCH_V21, dialectOf, parsePatch, patchRequest } from './json-patch';
 import { failure } from '../testing/thrown';
+import { imageRecord as image } from '../testing/image-record';
 
 const FORMATS = { diskFormats: DEFAULT_DISK_FORMATS, containerFormats: DEFAULT_CONTAINER_FORMATS };
 const OWNER: CallerContext = { projectId: 'p1', userId: 'u1', roles: ['member'], isAdmin: false };
 const ADMIN: CallerContext = { projectId: 'p0', userId: 'u0', roles: ['admin'], isAdmin: true };
 
-function image(overrides: Partial<ImageRecord> = {}): ImageRecord {
-  return {
-    id: '7a1b6f4e-2b1e-4c4f-9d3c-0a8e2f1d5c6b',
-    name: 'cirros',
-    status: 'queued',
-    visibility: 'private',
-    protected: false,
-    osHidden: false,
-    owner: 'p1',
-    size: null,
-    virtualSize: null,
-    checksum: null,
-    osHashAlgo: null,
-    osHashValue: null,
-    diskFormat: 'qcow2',
-    containerFormat: 'bare',
-    minDisk: 0,
-    minRam: 0,
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    tags: ['a', 'b'],
-    properties: { os_distro: 'cirros', hw_machine: 'q35' },
-    locations: [],
-    ...overrides,
-  };
-}
 
 /** Parses 2.1 operations and applies them. */
 function patch(ops: unknown[], options: { record?: ImageRecord; caller?: CallerContext; dialect?: PatchDialect } = {}) {

@@ -29,8 +29,13 @@ type OpName = (typeof OPS)[number];
 export interface PatchOp {
   op: OpName;
   attribute: string;
+  /** /locations/{position}: an index, or "-" (the end) for add. */
+  position?: string;
   value?: unknown;
 }
+
+/** Glance's path depth limits: only locations go one level deeper, and only for add and remove. */
+const DEEP_PATHS: Record<string, OpName[]> = { locations: ['add', 'remove'] };
 
 export function dialectOf(mediaType: string): PatchDialect {
   if (mediaType === PATCH_V21) return '2.1';
@@ -60,20 +65,28 @@ export function parsePatch(body: unknown, dialect: PatchDialect): PatchOp[] {
       path = entry[op];
     }
     if (op !== 'remove' && !('value' in entry)) throw badRequest(`Operation "${op}" requires a member named "value".`);
-    return { op, attribute: pointerAttribute(path), value: entry['value'] };
+    const [attribute, position] = pointerSegments(path, op);
+    return { op, attribute, ...(position !== undefined ? { position } : {}), value: entry['value'] };
   });
 }
 
-/** Decodes a one-segment JSON pointer (/name); deeper paths are only for locations (issue 6). */
-function pointerAttribute(path: unknown): string {
+/** Decodes a JSON pointer: one segment (/name), or two for /locations/{position}. */
+function pointerSegments(path: unknown, op: OpName): [string, string | undefined] {
   if (typeof path !== 'string') throw badRequest('Pointer must be a string.');
   if (!path.startsWith('/')) throw badRequest(`Pointer \`${path}\` does not start with "/".`);
   if (path.endsWith('/')) throw badRequest(`Pointer \`${path}\` end with "/".`);
   const segments = path.slice(1).split('/');
   if (segments.some((s) => s === '')) throw badRequest(`Pointer \`${path}\` contains adjacent "/".`);
   if (/~(?![01])/.test(path)) throw badRequest(`Pointer \`${path}\` contains "~" not part of a recognized escape sequence.`);
-  if (segments.length > 1) throw badRequest(`Invalid JSON pointer for this resource: '${path}'`);
-  return segments[0].replace(/~1/g, '/').replace(/~0/g, '~');
+  const decoded = segments.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const deep = segments.length === 2 && (DEEP_PATHS[decoded[0]] ?? []).includes(op);
+  if (segments.length > 1 && !deep) throw badRequest(`Invalid JSON pointer for this resource: '${path}'`);
+  return [decoded[0], decoded[1]];
+}
+
+/** Splits the location operations (handled against the stores) from the record's own changes. */
+export function splitLocationOps(ops: PatchOp[]): { recordOps: PatchOp[]; locationOps: PatchOp[] } {
+  return { recordOps: ops.filter((op) => op.attribute !== 'locations'), locationOps: ops.filter((op) => op.attribute === 'locations') };
 }
 
 interface WorkingImage {

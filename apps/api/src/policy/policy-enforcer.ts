@@ -13,7 +13,9 @@ const RELOAD_CHECK_MS = 1000;
 export type PolicyRule =
   | 'add_image' | 'get_images' | 'get_image' | 'modify_image' | 'delete_image' | 'upload_image'
   | 'download_image' | 'publicize_image' | 'communitize_image' | 'deactivate' | 'reactivate'
-  | 'add_member' | 'delete_member' | 'get_member' | 'get_members' | 'modify_member';
+  | 'add_member' | 'delete_member' | 'get_member' | 'get_members' | 'modify_member'
+  | 'get_image_location' | 'set_image_location' | 'delete_image_location' | 'stores_info_detail'
+  | 'copy_image' | 'tasks_api_access' | 'get_task' | 'get_tasks';
 
 /**
  * Every route asks here before it acts. Rules come from Glance's defaults and the policy file,

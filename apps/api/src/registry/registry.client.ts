@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { BusClient } from '@glimpse/bus';
-import type { MemberRequestMap, RegistryRequestMap } from '@glimpse/contracts';
+import type { ImportRequestMap, MemberRequestMap, RegistryRequestMap } from '@glimpse/contracts';
 
-type RequestMap = RegistryRequestMap & MemberRequestMap;
+type RequestMap = RegistryRequestMap & MemberRequestMap & ImportRequestMap;
 type Subject = keyof RequestMap & string;
 
 /** The registry as the API sees it: request-reply over the bus, typed by the contract map. */

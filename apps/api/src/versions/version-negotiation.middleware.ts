@@ -1,5 +1,6 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { Stores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { versionsDocument } from './versions.document';
 
@@ -12,7 +13,10 @@ const UNVERSIONED_ROUTES = new Set(['/versions', '/healthcheck']);
  */
 @Injectable()
 export class VersionNegotiationMiddleware implements NestMiddleware {
-  constructor(@Inject(API_SETTINGS) private readonly settings: ApiSettings) {}
+  constructor(
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+    private readonly stores: Stores,
+  ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
     const path = req.path;
@@ -23,7 +27,7 @@ export class VersionNegotiationMiddleware implements NestMiddleware {
       req.url = `/v2${req.url}`;
       return next();
     }
-    res.status(300).json(versionsDocument(baseUrl(req, this.settings)));
+    res.status(300).json(versionsDocument(baseUrl(req, this.settings), this.stores.multiStore));
   }
 }
 

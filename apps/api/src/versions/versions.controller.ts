@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { Stores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { baseUrl } from './version-negotiation.middleware';
 import { versionsDocument } from './versions.document';
@@ -7,10 +8,13 @@ import { versionsDocument } from './versions.document';
 /** GET /versions answers 200 (every other unversioned path gets 300 from the negotiation). */
 @Controller('versions')
 export class VersionsController {
-  constructor(@Inject(API_SETTINGS) private readonly settings: ApiSettings) {}
+  constructor(
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+    private readonly stores: Stores,
+  ) {}
 
   @Get()
   versions(@Req() req: Request): { versions: unknown[] } {
-    return versionsDocument(baseUrl(req, this.settings));
+    return versionsDocument(baseUrl(req, this.settings), this.stores.multiStore);
   }
 }

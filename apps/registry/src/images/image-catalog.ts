@@ -8,6 +8,8 @@ import {
   type ImageRecord,
   type ListImagesRequest,
   type MutableImageFields,
+  type SetLocationsReply,
+  type SetLocationsRequest,
   type TransitionImageRequest,
   type UpdateImageRequest,
   type UsageReply,
@@ -97,7 +99,8 @@ export class ImageCatalog {
   /** Compare-and-swap on the status; conflict when another request moved the image first. */
   async transition(request: TransitionImageRequest): Promise<ImageRecord> {
     const { id, from, to, data } = request;
-    if (!canTransition(from, to)) throw conflict(`Image status transition from ${from} to ${to} is not allowed`);
+    // from === to updates the data fields under the same compare-and-swap (a staged image's size).
+    if (from !== to && !canTransition(from, to)) throw conflict(`Image status transition from ${from} to ${to} is not allowed`);
     await this.get(request.caller, id);
     await this.writes.transaction(async (tx) => {
       const now = new Date();
@@ -156,6 +159,50 @@ export class ImageCatalog {
     });
     const image = await this.loadAny(id);
     return { image, pendingLocations };
+  }
+
+  async setLocations(request: SetLocationsRequest): Promise<SetLocationsReply> {
+    const { id, expectedStatus, activate } = request;
+    await this.get(request.caller, id);
+    const dropped: SetLocationsReply['dropped'] = [];
+    await this.writes.transaction(async (tx) => {
+      const now = new Date();
+      const values: Partial<ImageEntity> = { updatedAt: now };
+      if (activate) {
+        const current = await tx.findOneBy(ImageEntity, { id });
+        Object.assign(values, {
+          status: 'active',
+          ...(current?.size === null ? { size: activate.size } : {}),
+          ...(activate.checksum !== undefined ? { checksum: activate.checksum } : {}),
+          ...(activate.osHashAlgo !== undefined ? { osHashAlgo: activate.osHashAlgo } : {}),
+          ...(activate.osHashValue !== undefined ? { osHashValue: activate.osHashValue } : {}),
+        });
+      }
+      const changed = await tx.update(ImageEntity, { id, status: expectedStatus, deleted: false }, values);
+      if (!changed.affected) throw conflict(`Image ${id} changed status while its locations were being updated.`);
+      const existing = await tx.find(ImageLocationEntity, { where: { imageId: id, status: 'active' }, order: { id: 'ASC' } });
+      const wanted = request.locations.map((l) => ({ url: l.url, metaData: JSON.stringify(l.metadata) }));
+      const kept = new Map<number, number>(); // wanted index -> existing row id
+      wanted.forEach((want, i) => {
+        const match = existing.find((row) => ![...kept.values()].includes(row.id) && row.value === want.url && row.metaData === want.metaData);
+        if (match) kept.set(i, match.id);
+      });
+      // Rows are read back in id order, so a new order means writing the kept rows again.
+      const keptIds = [...kept.entries()].sort((a, b) => a[0] - b[0]).map(([, rowId]) => rowId);
+      const inOrder = keptIds.every((rowId, i) => i === 0 || keptIds[i - 1] < rowId) && [...kept.keys()].every((i) => i < kept.size);
+      if (!inOrder) await tx.delete(ImageLocationEntity, { id: In(keptIds) });
+      for (const [i, want] of wanted.entries()) {
+        if (inOrder && kept.has(i)) continue;
+        await tx.insert(ImageLocationEntity, { imageId: id, value: want.url, metaData: want.metaData, status: 'active', createdAt: now, updatedAt: now });
+      }
+      const keptSet = new Set(keptIds);
+      const gone = existing.filter((row) => !keptSet.has(row.id));
+      if (gone.length > 0) {
+        await tx.update(ImageLocationEntity, { id: In(gone.map((row) => row.id)) }, { status: 'pending_delete', updatedAt: now });
+        dropped.push(...gone.map((row) => ({ id: row.id, url: row.value })));
+      }
+    });
+    return { image: await this.load(id), dropped };
   }
 
   async purgeLocations(imageId: string, locationIds: number[]): Promise<number> {

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TaskEntity } from '../tasks/task.entity';
 
 /** One row per image; soft-deleted rows stay (deleted = true) as in Glance. */
 @Entity('images')
@@ -148,4 +149,4 @@ export class ImageMemberEntity {
   updatedAt!: Date;
 }
 
-export const ENTITIES = [ImageEntity, ImagePropertyEntity, ImageTagEntity, ImageLocationEntity, ImageMemberEntity];
+export const ENTITIES = [ImageEntity, ImagePropertyEntity, ImageTagEntity, ImageLocationEntity, ImageMemberEntity, TaskEntity];

@@ -5,13 +5,13 @@ import {
   type DeleteImageReply,
   type DeleteImageRequest,
   type GetImageRequest,
-  type ImageEvent,
-  type ImageEventMap,
   ImageEvents,
   type ImageRecord,
   type ListImagesReply,
   type ListImagesRequest,
   type PurgeLocationsRequest,
+  type SetLocationsReply,
+  type SetLocationsRequest,
   RegistrySubjects,
   type TagRequest,
   type TransitionImageRequest,
@@ -19,8 +19,9 @@ import {
   type UsageReply,
   type UsageRequest,
 } from '@glimpse/contracts';
-import { BusClient, BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
+import { BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
 import { ImageCatalog } from './image-catalog';
+import { ImageEventPublisher } from './image-events';
 
 /** Answers the registry's image subjects and publishes a domain event after each commit. */
 @Controller()
@@ -29,13 +30,13 @@ import { ImageCatalog } from './image-catalog';
 export class ImagesHandler {
   constructor(
     private readonly catalog: ImageCatalog,
-    private readonly bus: BusClient,
+    private readonly events: ImageEventPublisher,
   ) {}
 
   @MessagePattern(RegistrySubjects.createImage)
   async create(@Payload() request: CreateImageRequest): Promise<ImageRecord> {
     const image = await this.catalog.create(request);
-    this.publish(ImageEvents.created, image);
+    this.events.publish(ImageEvents.created, image);
     return image;
   }
 
@@ -52,21 +53,28 @@ export class ImagesHandler {
   @MessagePattern(RegistrySubjects.updateImage)
   async update(@Payload() request: UpdateImageRequest): Promise<ImageRecord> {
     const image = await this.catalog.update(request);
-    this.publish(ImageEvents.updated, image);
+    this.events.publish(ImageEvents.updated, image);
     return image;
   }
 
   @MessagePattern(RegistrySubjects.transitionImage)
   async transition(@Payload() request: TransitionImageRequest): Promise<ImageRecord> {
     const image = await this.catalog.transition(request);
-    if (image.status === 'active') this.publish(ImageEvents.activated, image);
+    if (image.status === 'active') this.events.publish(ImageEvents.activated, image);
     return image;
   }
 
   @MessagePattern(RegistrySubjects.deleteImage)
   async delete(@Payload() request: DeleteImageRequest): Promise<DeleteImageReply> {
     const reply = await this.catalog.delete(request.caller, request.id, request.delayed ?? false);
-    this.publish(ImageEvents.deleted, reply.image);
+    this.events.publish(ImageEvents.deleted, reply.image);
+    return reply;
+  }
+
+  @MessagePattern(RegistrySubjects.setLocations)
+  async setLocations(@Payload() request: SetLocationsRequest): Promise<SetLocationsReply> {
+    const reply = await this.catalog.setLocations(request);
+    this.events.publish(request.activate ? ImageEvents.activated : ImageEvents.updated, reply.image);
     return reply;
   }
 
@@ -90,14 +98,4 @@ export class ImagesHandler {
     return this.catalog.usage(request);
   }
 
-  private publish<S extends keyof ImageEventMap & string>(subject: S, image: ImageRecord): void {
-    const event: ImageEvent = {
-      imageId: image.id,
-      owner: image.owner,
-      status: image.status,
-      size: image.size,
-      at: new Date().toISOString(),
-    };
-    this.bus.emit<ImageEventMap[S]>(subject, event);
-  }
 }

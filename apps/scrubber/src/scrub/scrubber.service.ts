@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BusClient } from '@glimpse/bus';
 import { type DueImage, type ScrubEvent, ScrubEvents, type ScrubRequestMap, ScrubSubjects } from '@glimpse/contracts';
-import { Stores, isStoreFailure } from '@glimpse/stores';
+import { Stores } from '@glimpse/stores';
 import { SCRUB_SETTINGS, type ScrubSettings } from './scrub.settings';
 
 const BATCH = 1000;
@@ -68,11 +68,10 @@ export class Scrubber implements OnApplicationBootstrap, OnApplicationShutdown {
     let error: string | undefined;
     for (const location of image.locations) {
       try {
-        await this.stores.forLocation(location.url).delete(location.url);
+        await this.stores.discard(location.url);
         gone.push(location.id);
       } catch (failure) {
-        if (isStoreFailure(failure, 'not_found')) gone.push(location.id);
-        else error = (failure as Error).message;
+        error = (failure as Error).message;
       }
     }
     const { status } = await this.request<typeof ScrubSubjects.done>(ScrubSubjects.done, { imageId: image.imageId, locationIds: gone });
