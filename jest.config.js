@@ -23,7 +23,7 @@ const shared = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@glimpse/(bus|config|contracts|stores|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@glimpse/(access|bus|config|contracts|http|stores|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
   },
 };
 

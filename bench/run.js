@@ -5,7 +5,9 @@
 // stderr. See docs/benchmarks.md for the method and the last full run.
 //
 // Knobs (environment):
-//   BENCH_MODES        comma list of embedded, cluster, glance, s3 (default embedded,cluster,s3)
+//   BENCH_MODES        comma list of embedded, cluster, glance, s3, cache (default embedded,cluster,s3,cache)
+//                      cache: downloads through a cache agent (embedded, filesystem store): a
+//                      cold fill, a hit, and the origin reads of 8 concurrent cold requests
 //                      s3: upload and download through Glimpse's S3 driver (embedded, on the
 //                      Swift s3api of scripts/objstore) next to the same object moved by the
 //                      minio client alone
@@ -53,7 +55,7 @@ function intEnv(name, dflt) {
 }
 
 const OPTS = {
-  modes: (process.env.BENCH_MODES || 'embedded,cluster,s3').split(',').map((s) => s.trim()).filter(Boolean),
+  modes: (process.env.BENCH_MODES || 'embedded,cluster,s3,cache').split(',').map((s) => s.trim()).filter(Boolean),
   imageMib: intEnv('BENCH_IMAGE_MIB', 1024),
   creates: intEnv('BENCH_CREATES', 2000),
   createConc: intEnv('BENCH_CREATE_CONC', 8),
@@ -67,8 +69,8 @@ const OPTS = {
   otelDisabled: process.env.BENCH_OTEL_DISABLED === '1' || process.env.BENCH_OTEL_DISABLED === 'true',
 };
 for (const m of OPTS.modes) {
-  if (!['embedded', 'cluster', 'glance', 's3'].includes(m)) {
-    console.error(`bench: unknown mode ${m} in BENCH_MODES (embedded, cluster, glance, s3)`);
+  if (!['embedded', 'cluster', 'glance', 's3', 'cache'].includes(m)) {
+    console.error(`bench: unknown mode ${m} in BENCH_MODES (embedded, cluster, glance, s3, cache)`);
     process.exit(2);
   }
 }
@@ -980,6 +982,74 @@ async function benchS3(image) {
   return result;
 }
 
+/**
+ * Downloads through a cache agent of an embedded Glimpse: a cold fill (the agent reads the store
+ * and writes its cache while it serves), a hit from the agent's disk, and 8 concurrent cold
+ * requests, which must cost exactly one origin read.
+ */
+async function benchCache(image) {
+  const dataDir = fs.mkdtempSync(path.join(OPTS.dataRoot, 'glimpse-bench-cache-'));
+  const port = await freePort();
+  const agentPort = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const agentUrl = `http://127.0.0.1:${agentPort}`;
+  const output = [];
+  const child = spawnNode('bin/glimpse.js', {
+    GLIMPSE_DATA_DIR: dataDir, GLIMPSE_BIND_PORT: String(port), GLIMPSE_CACHE_AGENT_PORT: String(agentPort),
+    GLIMPSE_IMAGE_CACHE_DIR: path.join(dataDir, 'cache'), GLIMPSE_CACHE_NODE_NAME: 'bench',
+  }, output);
+  const stop = async () => {
+    await stopChildren([child]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  cleanups.push(stop);
+  const result = { mode: 'cache' };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const stats = async () => JSON.parse((await request(`${agentUrl}/stats`)).body);
+  const evict = (id) => request(`${base}/v2/cache/${id}`, { method: 'DELETE' });
+  try {
+    await waitForHealth(base, [child], () => output.join(''));
+    await waitForHealth(agentUrl, [child], () => output.join(''));
+    const id = await createImage(base, 'bench-cache');
+    await upload(base, id, image);
+    const cold = [];
+    const hits = [];
+    for (let i = 0; i < OPTS.repeat; i++) {
+      await evict(id);
+      settle();
+      cold.push(image.size / MIB / (await download(agentUrl, id, image.size)).seconds);
+      settle();
+      hits.push(image.size / MIB / (await download(agentUrl, id, image.size)).seconds);
+      log(`cache: run ${i + 1}: cold fill ${round(cold[i])} MiB/s, hit ${round(hits[i])} MiB/s`);
+    }
+    await evict(id);
+    settle();
+    const before = await stats();
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: 8 }, () => download(agentUrl, id, image.size)));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const after = await stats();
+    Object.assign(result, {
+      cold_fill_mib_s: round(median(cold)),
+      hit_mib_s: round(median(hits)),
+      concurrent_cold_requests: 8,
+      concurrent_cold_origin_reads: after.origin_reads - before.origin_reads,
+      concurrent_cold_total_mib_s: round((8 * image.size) / MIB / seconds),
+    });
+    log(`cache: 8 concurrent cold requests: ${result.concurrent_cold_origin_reads} origin read(s), ${result.concurrent_cold_total_mib_s} MiB/s served in all`);
+  } catch (error) {
+    log(`cache: FAILED: ${error.message}\n${output.join('').slice(-4000)}`);
+    result.error = error.message;
+  } finally {
+    await stop();
+    forget(stop);
+  }
+  result.params = { image_mib: OPTS.imageMib, repeat: OPTS.repeat };
+  result.build = gitState();
+  result.date = new Date().toISOString();
+  return result;
+}
+
 /** HEAD and whether the work tree differs from it: dist/ is built from the work tree. */
 function gitState() {
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
@@ -1001,7 +1071,7 @@ async function main() {
   for (const mode of OPTS.modes) {
     let result;
     try {
-      result = mode === 's3' ? await benchS3(image) : await benchMode(mode, image, loadgen);
+      result = mode === 's3' ? await benchS3(image) : mode === 'cache' ? await benchCache(image) : await benchMode(mode, image, loadgen);
     } catch (error) {
       log(`${mode}: could not start: ${error.message}`);
       for (const c of cleanups.splice(0)) await c().catch(() => undefined);

@@ -1,1 +1,4 @@
-module.exports = require('../../tools/webpack/app-config')('pruner');
+module.exports = require('../../tools/webpack/app-config')('pruner', [
+  { entryName: 'cache', entryPath: './src/cache.ts' },
+  { entryName: 'watch', entryPath: './src/watch.ts' },
+]);

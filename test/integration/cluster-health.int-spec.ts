@@ -1,6 +1,7 @@
 import { SERVICES } from '@glimpse/contracts';
 import { JSONCodec, connect } from 'nats';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { TcpRelay } from '../support/tcp-relay';
 
 
 /** Each app as its own process: it starts, joins the bus and answers its health check. */
@@ -48,4 +49,59 @@ describe('cluster mode: every app on its own', () => {
       await nc.close();
     }
   });
+});
+
+async function readiness(url: string): Promise<{ status: number; body: { status: string; problems: string[] } }> {
+  const res = await fetch(`${url}/healthcheck/ready`);
+  return { status: res.status, body: (await res.json()) as { status: string; problems: string[] } };
+}
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Readiness: an app whose database or NATS cannot be reached says so, and recovers with it. */
+describe('cluster mode: readiness follows the database and NATS', () => {
+  const db = new TcpRelay('127.0.0.1', 3306);
+  const nats = new TcpRelay('127.0.0.1', 4222);
+  let glimpse: RunningGlimpse;
+  beforeAll(async () => {
+    await db.start();
+    await nats.start();
+    glimpse = await startGlimpse('cluster', {}, { mysqlPort: db.port, natsUrl: `nats://127.0.0.1:${nats.port}` });
+  }, 60000);
+  afterAll(async () => {
+    await glimpse?.stop();
+    await db.stop();
+    await nats.stop();
+  });
+
+  it('every app is ready while both are up', async () => {
+    for (const service of SERVICES) expect(await readiness(glimpse.healthUrls[service])).toEqual({ status: 200, body: { service, status: 'ready', problems: [] } });
+  });
+
+  it('the registry is not ready while its database is down, and is again when it is back', async () => {
+    await db.stop();
+    const down = await eventually(() => readiness(glimpse.healthUrls['registry']), (r) => r.status === 503);
+    expect(down.body.problems.join()).toMatch(/^database: /);
+    expect((await fetch(`${glimpse.healthUrls['registry']}/healthcheck`)).status).toBe(200);
+    await db.start();
+    await eventually(() => readiness(glimpse.healthUrls['registry']), (r) => r.status === 200);
+  }, 60000);
+
+  it('no app is ready while NATS is unreachable, and all are again when it is back', async () => {
+    await nats.stop();
+    for (const service of SERVICES) {
+      const down = await eventually(() => readiness(glimpse.healthUrls[service]), (r) => r.status === 503);
+      expect(down.body.problems.join()).toMatch(/^bus: /);
+    }
+    await nats.start();
+    for (const service of SERVICES) await eventually(() => readiness(glimpse.healthUrls[service]), (r) => r.status === 200, 40000);
+  }, 120000);
 });

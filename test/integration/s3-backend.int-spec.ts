@@ -2,10 +2,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Server, type Socket, connect, createServer } from 'node:net';
 import { Client } from 'minio';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { api, upload } from '../support/http';
+import { TcpRelay } from '../support/tcp-relay';
 
 const MIB = 1024 * 1024;
 const endpoint = new URL(process.env['OBJSTORE_ENDPOINT'] ?? 'http://127.0.0.1:18080');
@@ -17,32 +17,6 @@ async function objectNames(bucket: string): Promise<string[]> {
   const names: string[] = [];
   for await (const item of s3.listObjectsV2(bucket, '', true)) names.push((item as { name: string }).name);
   return names;
-}
-
-/** A TCP relay to the S3 server that a test can stop, as when the object store goes down. */
-class Relay {
-  private readonly sockets = new Set<Socket>();
-  private server: Server | null = null;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(endpoint.port), endpoint.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
 }
 
 async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -57,7 +31,7 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
 /** A cluster (NATS, MariaDB) whose default store is S3 on the real Swift s3api, beside a file store. */
 describe('S3 backend through the API (cluster)', () => {
   const bucket = `glimpse-api-${randomUUID().slice(0, 8)}`;
-  const relay = new Relay();
+  const relay = new TcpRelay(endpoint.hostname, Number(endpoint.port));
   let dir: string;
   let glimpse: RunningGlimpse;
 

@@ -61,8 +61,8 @@ describe('delayed delete: scrub and restore from the CLI (cluster)', () => {
     });
 
   beforeAll(async () => {
-    // The daemon sleeps for an hour: only the CLI scrubs here.
-    glimpse = await startGlimpse('cluster', { GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME: '0', GLIMPSE_WAKEUP_TIME: '3600' });
+    // The daemon waits an hour before it scrubs (its queued jobs come back then): only the CLI, with scrub_time 0, scrubs here.
+    glimpse = await startGlimpse('cluster', { GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME: '3600', GLIMPSE_WAKEUP_TIME: '3600' });
   }, 60000);
   afterAll(async () => glimpse?.stop());
 

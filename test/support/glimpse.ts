@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { connect as connectNats } from 'nats';
 
 export type Mode = 'embedded' | 'cluster';
 
@@ -17,6 +18,8 @@ export interface RunningGlimpse {
   dataDir: string;
   /** The MariaDB database of a cluster (null when embedded). */
   database: string | null;
+  /** The environment every app of this Glimpse was started with. */
+  env: Record<string, string>;
   logs(): string;
   stop(): Promise<void>;
   /** SIGKILL the process that runs the API (embedded: all of Glimpse), keeping the data (a crash). */
@@ -97,8 +100,28 @@ function stopAll(children: ChildProcess[]): Promise<void> {
   ).then(() => undefined);
 }
 
+/** A cluster's JetStream work queues (streams named <namespace>-…) go with it: the shared NATS keeps nothing of a finished test. */
+async function dropStreams(namespace: string): Promise<void> {
+  const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const stream of jsm.streams.list()) {
+      if (stream.config.name.startsWith(`${namespace}-`)) await jsm.streams.delete(stream.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+export interface ClusterOptions {
+  /** Reach MariaDB on this port of 127.0.0.1 (a relay a test can cut) instead of 3306. */
+  mysqlPort?: number;
+  /** The apps' NATS (a relay a test can cut) instead of nats://127.0.0.1:4222. */
+  natsUrl?: string;
+}
+
 /** Starts a real Glimpse from dist/: one process (embedded) or five over NATS and MariaDB. */
-export async function startGlimpse(mode: Mode, env: Record<string, string> = {}): Promise<RunningGlimpse> {
+export async function startGlimpse(mode: Mode, env: Record<string, string> = {}, cluster: ClusterOptions = {}): Promise<RunningGlimpse> {
   const dataDir = mkdtempSync(join(tmpdir(), `glimpse-${mode}-`));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -113,7 +136,7 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
       throw error;
     });
     return {
-      mode, url, dataDir: base.GLIMPSE_DATA_DIR, database: null, logs, namespace: null, healthUrls: { api: url },
+      mode, url, dataDir: base.GLIMPSE_DATA_DIR, database: null, logs, namespace: null, healthUrls: { api: url }, env: base,
       stop: async () => {
         await stopAll([child]);
         rmSync(dataDir, { recursive: true, force: true });
@@ -136,7 +159,8 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
     GLIMPSE_TRANSPORT: 'nats',
     // Its own subjects, so that clusters sharing the machine's NATS never answer each other.
     GLIMPSE_BUS_NAMESPACE: database.replace(/_/g, '-'),
-    GLIMPSE_CONNECTION: `mysql://root@127.0.0.1:3306/${database}`,
+    GLIMPSE_CONNECTION: `mysql://root@127.0.0.1:${cluster.mysqlPort ?? 3306}/${database}`,
+    ...(cluster.natsUrl ? { GLIMPSE_NATS_URL: cluster.natsUrl } : {}),
     GLIMPSE_REGISTRY_HEALTH_PORT: String(await freePort()),
     GLIMPSE_CACHE_AGENT_PORT: String(await freePort()),
     GLIMPSE_SCRUBBER_HEALTH_PORT: String(await freePort()),
@@ -166,6 +190,7 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
   const healthUrl = (name: string) => `http://127.0.0.1:${clusterEnv[name as keyof typeof clusterEnv]}`;
   return {
     mode, url, dataDir, database, logs,
+    env: clusterEnv,
     namespace: clusterEnv.GLIMPSE_BUS_NAMESPACE,
     healthUrls: {
       api: url,
@@ -183,7 +208,43 @@ export async function startGlimpse(mode: Mode, env: Record<string, string> = {})
     stop: async () => {
       await stopAll(children.reverse());
       await dropDatabase();
+      await dropStreams(clusterEnv.GLIMPSE_BUS_NAMESPACE);
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface RunningApp {
+  url: string;
+  logs(): string;
+  /** SIGKILL, as a crash: nothing is cleaned up. */
+  crash(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One more app process beside a cluster (a second cache agent standing for another node), with
+ * the cluster's environment plus `env`; `portVariable` names the env variable of its HTTP port.
+ */
+export async function startApp(glimpse: RunningGlimpse, app: string, portVariable: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  const output: string[] = [];
+  const logs = () => output.join('');
+  const port = await freePort();
+  const child = spawnNode(`dist/apps/${app}/main.js`, { ...glimpse.env, ...env, [portVariable]: String(port) }, output);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, [child], logs).catch(async (error: unknown) => {
+    await stopAll([child]);
+    throw error;
+  });
+  return {
+    url,
+    logs,
+    crash: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    stop: () => stopAll([child]),
   };
 }

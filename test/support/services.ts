@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 
 /** The real services the integration and e2e tiers need; a missing one fails by name. */
@@ -24,4 +25,38 @@ export async function requireService(service: { name: string; host: string; port
       `${service.name} is not reachable on ${service.host}:${service.port}; start it with scripts/services.sh (npm test does)`,
     );
   }
+}
+
+const NATS_DAEMON = ['--exec', '/usr/sbin/nats-server'];
+
+async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Stops the machine's NATS (as the session's services started it: start-stop-daemon, JetStream
+ * in /var/lib/nats-server), runs `whileDown`, and always starts it again: the other suites need it.
+ */
+export async function restartNats(whileDown: () => Promise<void> = async () => undefined): Promise<void> {
+  const start = () =>
+    spawnSync(
+      'start-stop-daemon',
+      ['--start', '--oknodo', '--background', ...NATS_DAEMON, '--', '-a', '127.0.0.1', '-p', '4222', '-js', '-sd', '/var/lib/nats-server', '-l', '/var/log/nats-server.log'],
+      { encoding: 'utf8' },
+    );
+  let started: ReturnType<typeof start> | null = null;
+  try {
+    const stopped = spawnSync('start-stop-daemon', ['--stop', '--retry', '10', ...NATS_DAEMON], { encoding: 'utf8' });
+    if (stopped.status !== 0 && stopped.status !== 1) throw new Error(`could not stop NATS: ${stopped.stderr}`);
+    await waitUntil(async () => !(await reachable(NATS.host, NATS.port, 500)), 'NATS stopping');
+    await whileDown();
+  } finally {
+    started = start();
+  }
+  if (started.status !== 0) throw new Error(`could not start NATS again: ${started.stderr}`);
+  await waitUntil(() => reachable(NATS.host, NATS.port, 500), 'NATS starting');
 }

@@ -1,13 +1,15 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { CallerResolver, PolicyEnforcer } from '@glimpse/access';
 import { APP_FILTER } from '@nestjs/core';
 import type { GlimpseConfig } from '@glimpse/config';
-import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
+import { BusClient, BusModule, type BusOptions, CacheFleet, healthController, RegistryClient } from '@glimpse/bus';
+import { GlanceErrorFilter, HttpMetricsMiddleware, RequestIdMiddleware } from '@glimpse/http';
 import { Stores, openStores } from '@glimpse/stores';
-import { API_SETTINGS, apiSettings } from './api.settings';
-import { GlanceErrorFilter } from './http/glance-error.filter';
+import { API_SETTINGS, type ApiSettings, apiSettings } from './api.settings';
 import { BodyRejectMiddleware } from './http/body-reject.middleware';
 import { MethodGuardMiddleware } from './http/method-guard.middleware';
-import { RequestIdMiddleware } from './http/request-id.middleware';
+import { allowedMethods } from './http/route-table';
+import { CacheController } from './cache/cache.controller';
 import { IdentityMiddleware } from './identity/identity.middleware';
 import { ImageAccess } from './images/image-access';
 import { ImageActionsController } from './images/image-actions.controller';
@@ -25,13 +27,11 @@ import { ImportService } from './import/import.service';
 import { ImportTriggerHandler, ImportWorker } from './import/import-worker';
 import { StagingArea } from './import/staging-area';
 import { MembersController } from './members/members.controller';
-import { PolicyEnforcer } from './policy/policy-enforcer';
+import { protectionPolicyNames } from './policy/property-protection-file';
 import { PropertyProtections } from './policy/property-protections';
-import { RegistryClient } from './registry/registry.client';
 import { SchemasController } from './schemas/schemas.controller';
 import { VersionNegotiationMiddleware } from './versions/version-negotiation.middleware';
 import { VersionsController } from './versions/versions.controller';
-
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -50,6 +50,7 @@ export class ApiModule implements NestModule {
         VersionsController,
         ImageStoresController,
         ImportController,
+        CacheController,
         ImportTriggerHandler,
         healthController('api'),
       ],
@@ -59,9 +60,18 @@ export class ApiModule implements NestModule {
           provide: Stores,
           useFactory: () => openStores(config),
         },
-        { provide: APP_FILTER, useClass: GlanceErrorFilter },
+        { provide: APP_FILTER, useFactory: () => new GlanceErrorFilter(allowedMethods) },
         RegistryClient,
-        PolicyEnforcer,
+        {
+          provide: PolicyEnforcer,
+          inject: [API_SETTINGS],
+          useFactory: (s: ApiSettings) => new PolicyEnforcer({ policyFile: s.policyFile, referencedRules: protectionPolicyNames(s) }),
+        },
+        {
+          provide: CallerResolver,
+          inject: [API_SETTINGS],
+          useFactory: (s: ApiSettings) => new CallerResolver(s.identity),
+        },
         PropertyProtections,
         ImageAccess,
         ImageDataService,
@@ -71,13 +81,18 @@ export class ApiModule implements NestModule {
         ImportPlugins,
         ImportRunner,
         ImportWorker,
+        {
+          provide: CacheFleet,
+          inject: [BusClient, RegistryClient, API_SETTINGS],
+          useFactory: (bus: BusClient, registry: RegistryClient, s: ApiSettings) => new CacheFleet(bus, registry, s.cacheNodeTimeoutSeconds),
+        },
       ],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(RequestIdMiddleware, MethodGuardMiddleware, VersionNegotiationMiddleware)
+      .apply(HttpMetricsMiddleware, RequestIdMiddleware, MethodGuardMiddleware, VersionNegotiationMiddleware)
       .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     consumer.apply(IdentityMiddleware, BodyRejectMiddleware).forRoutes({ path: 'v2/*path', method: RequestMethod.ALL });
   }

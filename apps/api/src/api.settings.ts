@@ -1,13 +1,15 @@
 import type { GlimpseConfig } from '@glimpse/config';
 import type { RemoteUrlPolicySettings } from '@glimpse/stores';
 import { fileURLToPath } from 'node:url';
-import type { AuthStrategy } from './identity/caller';
+import { type AuthStrategy, type IdentitySettings, identitySettings } from '@glimpse/access';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
 
 /** The slice of the configuration the API's handlers use. */
 export interface ApiSettings {
   authStrategy: AuthStrategy;
+  /** How callers are identified (noauth, trusted headers, or Keystone tokens). */
+  identity: IdentitySettings;
   publicEndpoint: string | null;
   imageSizeCap: number;
   limitParamDefault: number;
@@ -32,13 +34,21 @@ export interface ApiSettings {
   importPlugins: readonly string[];
   conversionFormat: string;
   importLockTimeoutMs: number;
+  /** image_cache_dir is set: the cache agents' /v2/cache API is on. */
+  cacheEnabled: boolean;
+  /** A cache node unheard of for this long is left out (three heartbeats). */
+  cacheNodeTimeoutSeconds: number;
   /** [import_filtering_opts]: what web-download may fetch. */
   remoteUrls: RemoteUrlPolicySettings;
+  /** How long web-download waits for a connection or for data ([glance_store] http_store_timeout). */
+  webDownloadTimeoutMs: number;
 }
 
 export function apiSettings(config: GlimpseConfig): ApiSettings {
+  const identity = identitySettings(config);
   return {
-    authStrategy: config.DEFAULT.auth_strategy,
+    authStrategy: identity.strategy,
+    identity,
     publicEndpoint: config.DEFAULT.public_endpoint,
     imageSizeCap: config.DEFAULT.image_size_cap,
     limitParamDefault: config.DEFAULT.limit_param_default,
@@ -62,7 +72,10 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     importPlugins: config.image_import_opts.image_import_plugins,
     conversionFormat: config.image_conversion.output_format,
     importLockTimeoutMs: config.image_import_opts.import_lock_timeout * 1000,
+    cacheEnabled: config.DEFAULT.image_cache_dir !== null,
+    cacheNodeTimeoutSeconds: Math.max(15, config.cache_agent.cache_heartbeat_interval * 3),
     remoteUrls: remoteUrlSettings(config),
+    webDownloadTimeoutMs: config.glance_store.http_store_timeout * 1000,
   };
 }
 

@@ -9,7 +9,7 @@ export async function start(config: GlimpseConfig): Promise<RunningService> {
   const bus = busOptions(config, 'pruner');
   return launchService({
     service: 'pruner',
-    module: PrunerModule.forRoot(bus),
+    module: PrunerModule.forRoot(config, bus),
     bus,
     http: embedded || port === 0 ? null : { host: config.DEFAULT.bind_host, port },
     debug: config.DEFAULT.debug,

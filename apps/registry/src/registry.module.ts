@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { GlimpseConfig } from '@glimpse/config';
-import { BusModule, type BusOptions, healthController } from '@glimpse/bus';
+import { BusModule, type BusOptions, READINESS_CHECKS, type ReadinessCheck, healthController, openWorkQueue, workQueueFile } from '@glimpse/bus';
+import type { ScrubJob } from '@glimpse/contracts';
+import { DataSource } from 'typeorm';
+import { CacheNodesHandler } from './cache/cache-nodes.handler';
 import { DatabaseModule } from './database/database.module';
 import { ImageCatalog } from './images/image-catalog';
 import { ImageReader } from './images/image-reader';
@@ -10,6 +13,7 @@ import { MemberCatalog } from './members/member-catalog';
 import { MembersHandler } from './members/members.handler';
 import { ScrubCatalog } from './scrub/scrub-catalog';
 import { ScrubHandler } from './scrub/scrub.handler';
+import { SCRUB_WORK_QUEUE, ScrubQueue } from './scrub/scrub-queue';
 import { ImportCatalog } from './tasks/import-catalog';
 import { ImportHandler } from './tasks/import.handler';
 
@@ -19,8 +23,22 @@ export class RegistryModule {
     return {
       module: RegistryModule,
       imports: [DatabaseModule.forRoot(config), BusModule.forRoot(bus)],
-      controllers: [ImagesHandler, MembersHandler, ScrubHandler, ImportHandler, healthController('registry')],
-      providers: [ImageReader, ImageCatalog, ImageEventPublisher, MemberCatalog, ScrubCatalog, ImportCatalog],
+      controllers: [ImagesHandler, MembersHandler, ScrubHandler, ImportHandler, CacheNodesHandler, healthController('registry')],
+      providers: [
+        ImageReader,
+        ImageCatalog,
+        ImageEventPublisher,
+        MemberCatalog,
+        ScrubCatalog,
+        { provide: SCRUB_WORK_QUEUE, useValue: () => openWorkQueue<ScrubJob>(bus, { file: workQueueFile(config) }) },
+        ScrubQueue,
+        ImportCatalog,
+        {
+          provide: READINESS_CHECKS,
+          inject: [DataSource],
+          useFactory: (db: DataSource): ReadinessCheck[] => [{ name: 'database', check: () => db.query('SELECT 1').then(() => undefined) }],
+        },
+      ],
     };
   }
 }

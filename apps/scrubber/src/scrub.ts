@@ -2,7 +2,8 @@ import './telemetry';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, type GlimpseConfig, loadConfig } from '@glimpse/config';
-import { busOptions } from '@glimpse/bus';
+import { BusClient, busOptions } from '@glimpse/bus';
+import { type ScrubStatus, ScrubSubjects } from '@glimpse/contracts';
 import { ScrubberModule } from './scrubber.module';
 import { Scrubber } from './scrub/scrubber.service';
 
@@ -10,7 +11,8 @@ import { Scrubber } from './scrub/scrubber.service';
  * glance-scrubber for Glimpse (cluster mode, over NATS):
  *   scrub.js                one pass; exit 0 when everything due was scrubbed, 1 otherwise
  *   scrub.js --daemon       a pass every wakeup_time, forever
- *   scrub.js restore <id>   bring a pending_delete image back to active
+ *   scrub.js restore <id>   bring a pending_delete image back to active (and cancel its job)
+ *   scrub.js status         a running daemon's backlog, failures and last pass, as JSON
  */
 async function main(argv: string[]): Promise<number> {
   let config: GlimpseConfig;
@@ -36,6 +38,16 @@ async function main(argv: string[]): Promise<number> {
     await new Promise(() => undefined);
   }
   try {
+    if (argv.includes('status')) {
+      const status = await app
+        .get(BusClient)
+        .request<Record<string, never>, ScrubStatus>(ScrubSubjects.status, {})
+        .catch((error: Error) => {
+          throw new Error(`no scrubber daemon answered on ${ScrubSubjects.status}: ${error.message}`);
+        });
+      console.log(JSON.stringify(status, null, 2));
+      return 0;
+    }
     if (restoreAt >= 0) {
       const id = argv[restoreAt + 1];
       if (!id) throw new Error('restore needs an image id');

@@ -1,7 +1,7 @@
 import { GlimpseError, isErrorPayload } from '@glimpse/contracts';
 import type { ClientProxy } from '@nestjs/microservices';
 import { NatsRecordBuilder } from '@nestjs/microservices';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, metrics, trace } from '@opentelemetry/api';
 import * as nats from 'nats';
 import { lastValueFrom, timeout } from 'rxjs';
 import type { InProcessRecord } from './in-process.transport';
@@ -9,6 +9,12 @@ import { namespaced } from './namespace';
 import { currentTraceHeaders } from './trace-headers';
 
 export type BusTransport = 'in-process' | 'nats';
+
+const requestDuration = metrics.getMeter('glimpse-bus').createHistogram('glimpse.bus.request.duration.seconds', {
+  description: 'Time from a request on the bus to its reply, by subject and outcome',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+});
 
 /**
  * The typed face of the bus for application code: request-reply checked against a contract map,
@@ -32,14 +38,19 @@ export class BusClient {
       attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject },
     });
     const active = trace.setSpan(context.active(), span);
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
     try {
       const reply$ = this.proxy.send<Rep>(this.wire(subject), this.record(data, currentTraceHeaders(active)));
       return await lastValueFrom(reply$.pipe(timeout(this.timeoutMs)));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
-      throw toGlimpseError(subject, error);
+      const failure = toGlimpseError(subject, error);
+      outcome = failure.code;
+      throw failure;
     } finally {
       span.end();
+      requestDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { subject, outcome });
     }
   }
 

@@ -9,3 +9,6 @@ export * from './service-launcher';
 export * from './bus-options';
 export * from './standalone';
 export { namespaced } from './namespace';
+export * from './work-queue';
+export { RegistryClient } from './registry.client';
+export { CacheFleet, type NodeReply } from './cache-fleet';

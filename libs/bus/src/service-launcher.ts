@@ -1,6 +1,8 @@
 import type { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ServiceName } from '@glimpse/contracts';
+import { serveMetrics } from '@glimpse/telemetry';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BusOptions, busServer } from './bus.module';
 
@@ -33,6 +35,8 @@ export async function launchService(options: LaunchOptions): Promise<RunningServ
     abortOnError: false,
   });
   app.enableShutdownHooks();
+  // Prometheus scrapes every app that has a port; embedded mode's one registry covers all five.
+  if (options.http) app.getHttpAdapter().get('/metrics', (req: IncomingMessage, res: ServerResponse) => serveMetrics(req, res));
   options.configure?.(app);
   app.connectMicroservice(busServer(options.bus, { broadcast: options.broadcast }), { inheritAppConfig: true });
   await app.startAllMicroservices();

@@ -39,6 +39,6 @@ describe('configReference', () => {
       '| `filesystem_store_datadir` | `GLIMPSE_FILESYSTEM_STORE_DATADIR` | string | `$data_dir/images` | Directory of a filesystem store. |',
     );
     expect(reference).toContain('| `public_endpoint` | `GLIMPSE_PUBLIC_ENDPOINT` | string | `(unset)` |');
-    expect(reference).toContain('| `auth_strategy` | `GLIMPSE_AUTH_STRATEGY` | noauth \\| trusted | `noauth` |');
+    expect(reference).toContain('| `auth_strategy` | `GLIMPSE_AUTH_STRATEGY` | noauth \\| trusted \\| keystone | `noauth` |');
   });
 });

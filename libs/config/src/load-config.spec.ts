@@ -109,14 +109,14 @@ describe('loadConfig', () => {
       'max_pool_size = 0',
     );
     const { problems, message } = problemsOf(() =>
-      loadConfig({ argv: files(file), env: { GLIMPSE_AUTH_STRATEGY: 'keystone', GLIMPSE_NOPE: 'x', OTHER_VAR: 'ignored' } }),
+      loadConfig({ argv: files(file), env: { GLIMPSE_AUTH_STRATEGY: 'kerberos', GLIMPSE_NOPE: 'x', OTHER_VAR: 'ignored' } }),
     );
     expect(problems).toEqual([
       `${file}:7: cannot parse "nonsense line"`,
       `${file}:4: unknown option [DEFAULT] no_such_thing`,
       'environment variable GLIMPSE_NOPE: unknown option',
       `[DEFAULT] bind_port (from ${file}:2)=abc: "abc" is not an integer`,
-      '[DEFAULT] auth_strategy (from environment variable GLIMPSE_AUTH_STRATEGY)=keystone: "keystone" is not one of noauth, trusted',
+      '[DEFAULT] auth_strategy (from environment variable GLIMPSE_AUTH_STRATEGY)=kerberos: "kerberos" is not one of noauth, trusted, keystone',
       `[DEFAULT] debug (from ${file}:3)=maybe: "maybe" is not a boolean (true or false)`,
       `[database] max_pool_size (from ${file}:9)=0: 0 is below the minimum 1`,
       `[glance_store] default_store (from ${file}:6)=cinder: "cinder" is not one of file, s3, swift`,

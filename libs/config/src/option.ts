@@ -1,6 +1,6 @@
 /** One declared option: its type, default and help. The config reference is generated from these. */
 export interface OptionSpec<T> {
-  readonly type: 'string' | 'int' | 'bool' | 'enum' | 'list' | 'size';
+  readonly type: 'string' | 'int' | 'number' | 'bool' | 'enum' | 'list' | 'size';
   readonly default: T;
   readonly help: string;
   readonly choices?: readonly string[];
@@ -43,6 +43,23 @@ export function int(def: number, help: string, limits: Limits = {}): OptionSpec<
       if (!/^-?\d+$/.test(raw.trim())) throw new Error(`"${raw}" is not an integer`);
       const value = Number(raw.trim());
       if (!Number.isSafeInteger(value)) throw new Error(`"${raw}" is out of range`);
+      if (limits.min !== undefined && value < limits.min) throw new Error(`${value} is below the minimum ${limits.min}`);
+      if (limits.max !== undefined && value > limits.max) throw new Error(`${value} is above the maximum ${limits.max}`);
+      return value;
+    },
+  };
+}
+
+/** A decimal number (seconds that may be fractional, such as wakeup_time = 0.001). */
+export function num(def: number, help: string, limits: Limits = {}): OptionSpec<number> {
+  return {
+    type: 'number',
+    default: def,
+    help,
+    ...limits,
+    parse(raw) {
+      if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw.trim())) throw new Error(`"${raw}" is not a number`);
+      const value = Number(raw.trim());
       if (limits.min !== undefined && value < limits.min) throw new Error(`${value} is below the minimum ${limits.min}`);
       if (limits.max !== undefined && value > limits.max) throw new Error(`${value} is above the maximum ${limits.max}`);
       return value;

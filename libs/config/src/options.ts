@@ -1,5 +1,5 @@
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS } from '@glimpse/contracts';
-import { bool, int, list, oneOf, optionalStr, pattern, size, str } from './option';
+import { bool, int, list, num, oneOf, optionalStr, pattern, size, str } from './option';
 
 const TIB = 1024 ** 4;
 
@@ -53,9 +53,9 @@ export const OPTIONS = {
     bind_port: int(9292, 'Port the Images API listens on (0 picks a free port).', { min: 0, max: 65535 }),
     data_dir: str('./data', 'Directory for the embedded database and the default filesystem store.'),
     auth_strategy: oneOf(
-      ['noauth', 'trusted'] as const,
+      ['noauth', 'trusted', 'keystone'] as const,
       'noauth',
-      'noauth: every caller is an admin with no project. trusted: identity from the X-Identity-Status, X-Project-Id, X-User-Id and X-Roles headers set by an authenticating proxy.',
+      'noauth: every caller is an admin with no project. trusted: identity from the X-Identity-Status, X-Project-Id, X-User-Id and X-Roles headers set by an authenticating proxy. keystone: Glimpse validates X-Auth-Token against Keystone ([keystone_authtoken]).',
     ),
     transport: oneOf(
       ['in-process', 'nats'] as const,
@@ -76,7 +76,7 @@ export const OPTIONS = {
     delayed_delete: bool(false, 'Keep the data of a deleted image (pending_delete) until the scrubber removes it after scrub_time.'),
     scrub_time: int(0, 'Seconds a pending_delete image keeps its data before the scrubber removes it.', { min: 0 }),
     scrub_pool_size: int(1, 'Images the scrubber deletes in parallel.', { min: 1 }),
-    wakeup_time: int(300, 'Seconds between two scrubber passes over the registry.', { min: 1 }),
+    wakeup_time: num(300, 'Seconds between two scrubber passes over the registry (fractions allowed, e.g. 0.5).', { min: 0.001 }),
     image_member_quota: int(128, 'Members an image may have (negative: unlimited).'),
     image_property_quota: int(128, 'Custom properties an image may have (negative: unlimited).'),
     image_tag_quota: int(128, 'Tags an image may have (negative: unlimited).'),
@@ -86,6 +86,11 @@ export const OPTIONS = {
     show_multiple_locations: bool(false, "Show an image's locations and let clients add and remove them."),
     image_location_quota: int(10, 'Locations an image may have (negative: unlimited).'),
     enabled_import_methods: list(['glance-direct', 'web-download', 'copy-image'], 'Interoperable import methods offered (glance-direct, web-download, copy-image).'),
+    image_cache_dir: optionalStr('Directory of the image cache of each cache agent; unset, the cache is off (the /v2/cache API answers 404, as Glance).'),
+    image_cache_driver: oneOf(['sqlite', 'xattr'] as const, 'sqlite', 'Where the cache index lives: sqlite (image_cache_sqlite_db in image_cache_dir) or xattr (user extended attributes on the cached files).'),
+    image_cache_sqlite_db: str('cache.db', 'File name of the sqlite cache index, in image_cache_dir.'),
+    image_cache_max_size: size('10737418240', 'Bytes each node keeps cached; the pruner removes the least recently accessed images beyond it.'),
+    image_cache_stall_time: int(86400, 'Seconds after which an incomplete cache file is removed by the cleaner.', { min: 0 }),
     node_staging_uri: str('file://$data_dir/staging', 'Where staged and downloaded image data waits for import (a file:// directory).'),
     debug: bool(false, 'Log at debug level.'),
   },
@@ -106,6 +111,25 @@ export const OPTIONS = {
       /^[A-Za-z0-9_-]+$/,
       'First word of every NATS subject and queue group, so that deployments sharing a NATS stay apart.',
     ),
+  },
+  paste_deploy: {
+    flavor: optionalStr("Glance's pipeline flavor: one starting with keystone (keystone, keystone+cachemanagement) means auth_strategy = keystone."),
+  },
+  keystone_authtoken: {
+    www_authenticate_uri: optionalStr('Keystone URL sent to clients in WWW-Authenticate on a 401 (default: auth_url).'),
+    auth_url: optionalStr('Keystone identity API that validates tokens, e.g. http://keystone:5000/v3 (/v3 is added when missing).'),
+    auth_type: oneOf(['password', 'v3password'] as const, 'password', 'How Glimpse logs in to Keystone to validate tokens.'),
+    username: optionalStr('Service user that validates tokens (needs the service role, or reader on the system).'),
+    password: { ...optionalStr('Password of the service user.'), secret: true },
+    project_name: optionalStr('Project the service token is scoped to.'),
+    user_domain_name: str('Default', 'Domain of the service user (when user_domain_id is unset).'),
+    user_domain_id: optionalStr('Domain id of the service user; wins over user_domain_name.'),
+    project_domain_name: str('Default', 'Domain of the service project (when project_domain_id is unset).'),
+    project_domain_id: optionalStr('Domain id of the service project; wins over project_domain_name.'),
+    service_token_roles: list(['service'], 'Roles an X-Service-Token must carry to count as a service token.'),
+    service_token_roles_required: bool(false, 'Refuse (401) an X-Service-Token without one of service_token_roles.'),
+    token_cache_time: int(300, 'Seconds a validated token is trusted without asking Keystone again (never past its expiry); 0 asks every time.', { min: 0 }),
+    http_connect_timeout: int(30, 'Seconds to wait for Keystone before answering 503.', { min: 1 }),
   },
   oslo_policy: {
     policy_file: optionalStr("Policy file (YAML or JSON) laid over Glance's default rules; re-read when it changes."),
@@ -139,13 +163,23 @@ export const OPTIONS = {
     registry_health_port: int(9191, 'Port of the registry health endpoint in cluster mode (0 disables it).', { min: 0, max: 65535 }),
   },
   cache_agent: {
-    cache_agent_port: int(9296, 'Port of the cache agent in cluster mode (0 disables it).', { min: 0, max: 65535 }),
+    cache_agent_port: int(9296, 'Port the cache agent serves images and /healthcheck on (0 picks a free one).', { min: 0, max: 65535 }),
+    cache_node_name: optionalStr('Name of this node on the bus ([A-Za-z0-9_-], other characters become -); the host name by default.'),
+    cache_agent_url: optionalStr('URL compute nodes reach this agent at, as GET /v2/cache/nodes lists it; http://<bind_host>:<cache_agent_port> by default.'),
+    cache_prefetch_concurrency: int(2, 'Images one agent prefetches at once.', { min: 1 }),
+    cache_verify_interval: int(3600, 'Seconds between two background passes that re-hash every cached file (0: never).', { min: 0 }),
+    cache_heartbeat_interval: int(5, 'Seconds between two heartbeats of an agent on the bus.', { min: 1 }),
+    cache_reconcile_interval: int(60, 'Seconds between two checks of the cached images against the registry (deleted or deactivated ones are evicted).', { min: 1 }),
   },
   scrubber: {
-    scrubber_health_port: int(9297, 'Port of the scrubber health endpoint in cluster mode (0 disables it).', { min: 0, max: 65535 }),
+    scrubber_health_port: int(9297, 'Port of the scrubber health endpoint (GET /healthcheck, GET /status) in cluster mode (0 disables it).', { min: 0, max: 65535 }),
+    scrub_claim_timeout: num(600, 'Seconds after which an image a scrubber claimed and did not finish (it died) may be taken over by another.', { min: 0.1 }),
+    scrub_max_attempts: int(10, 'Attempts of a queued scrub job whose store keeps failing before the queue drops it (the wakeup_time scan still retries).', { min: 1 }),
   },
   pruner: {
     pruner_health_port: int(9298, 'Port of the pruner health endpoint in cluster mode (0 disables it).', { min: 0, max: 65535 }),
+    image_cache_prune_interval: int(600, 'Seconds between two prunes the pruner asks every agent for (0: never).', { min: 0 }),
+    image_cache_clean_interval: int(3600, 'Seconds between two cleans the pruner asks every agent for (0: never).', { min: 0 }),
   },
 } as const;
 

@@ -6,3 +6,4 @@ export * from './health.contract';
 export * from './members.contract';
 export * from './scrub.contract';
 export * from './import.contract';
+export * from './cache.contract';

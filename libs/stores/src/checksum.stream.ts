@@ -1,10 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { hashWorker, newSessionId } from './hash-workers';
+import { WorkerDigests } from './worker-digests';
 import type { StoredImage } from './store.driver';
 import { StoreError } from './store.errors';
-
-const SLOT_SIZE = 1024 * 1024;
-const SLOT_COUNT = 4;
 
 export interface Checksums {
   size: number;
@@ -22,34 +19,16 @@ export interface ChecksumOptions {
 /**
  * Passes bytes through unchanged while md5 and the multihash are computed in parallel on worker
  * threads, and enforces the expected size and the size cap in the same pass.
- * Memory per stream is SLOT_COUNT * SLOT_SIZE, whatever the image size.
+ * Memory per stream is that of its WorkerDigests, whatever the image size.
  */
 export class ChecksumStream extends Transform {
-  private readonly session = newSessionId();
-  private readonly workers;
-  private readonly slots = Array.from({ length: SLOT_COUNT }, () => new SharedArrayBuffer(SLOT_SIZE));
-  /** Per slot, how many workers still read it. */
-  private readonly pending = new Array<number>(SLOT_COUNT).fill(0);
-  private readonly digests = new Map<string, string>();
-  private current = 0;
-  private fill = 0;
+  private readonly digests: WorkerDigests;
   private bytes = 0;
-  private waitingForSlot: (() => void) | null = null;
-  private waitingForDigests: (() => void) | null = null;
   private result: Checksums | null = null;
 
   constructor(private readonly options: ChecksumOptions) {
-    super({ highWaterMark: SLOT_SIZE });
-    this.workers = [hashWorker('md5'), hashWorker(options.hashAlgo)];
-    for (const worker of this.workers) {
-      worker.begin(this.session, this.slots, {
-        onAck: (slot) => this.release(slot),
-        onDigest: (digest) => {
-          this.digests.set(worker.algo, digest);
-          if (this.digests.size === this.workers.length) this.waitingForDigests?.();
-        },
-      });
-    }
+    super({ highWaterMark: 1024 * 1024 });
+    this.digests = new WorkerDigests(['md5', options.hashAlgo]);
   }
 
   /** What a driver reports for data written through this stream to `location`. */
@@ -68,7 +47,7 @@ export class ChecksumStream extends Transform {
     this.bytes += chunk.length;
     const sizeError = this.checkRunningSize();
     if (sizeError) return callback(sizeError);
-    this.copyIntoSlots(chunk, 0).then(
+    this.digests.update(chunk).then(
       () => callback(null, chunk),
       (error: Error) => callback(error),
     );
@@ -79,25 +58,19 @@ export class ChecksumStream extends Transform {
     if (expectedSize !== undefined && this.bytes !== expectedSize) {
       return callback(sizeMismatch(expectedSize, this.bytes));
     }
-    if (this.fill > 0) this.dispatch();
-    const done = new Promise<void>((resolve) => {
-      this.waitingForDigests = resolve;
-      if (this.digests.size === this.workers.length) resolve();
-    });
-    for (const worker of this.workers) worker.end(this.session);
-    done.then(() => {
+    this.digests.digest().then((digests) => {
       this.result = {
         size: this.bytes,
-        md5: this.digests.get('md5')!,
+        md5: digests.get('md5')!,
         hashAlgo: this.options.hashAlgo,
-        multihash: this.digests.get(this.options.hashAlgo)!,
+        multihash: digests.get(this.options.hashAlgo)!,
       };
       callback();
     }, callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.result) for (const worker of this.workers) worker.abort(this.session);
+    if (!this.result) this.digests.abort();
     callback(error);
   }
 
@@ -108,41 +81,6 @@ export class ChecksumStream extends Transform {
     const { expectedSize } = this.options;
     if (expectedSize !== undefined && this.bytes > expectedSize) return sizeMismatch(expectedSize, this.bytes);
     return null;
-  }
-
-  private async copyIntoSlots(chunk: Buffer, from: number): Promise<void> {
-    let offset = from;
-    while (offset < chunk.length) {
-      if (this.pending[this.current] > 0) await this.slotFree(this.current);
-      const n = Math.min(SLOT_SIZE - this.fill, chunk.length - offset);
-      chunk.copy(new Uint8Array(this.slots[this.current]), this.fill, offset, offset + n);
-      this.fill += n;
-      offset += n;
-      if (this.fill === SLOT_SIZE) this.dispatch();
-    }
-  }
-
-  private dispatch(): void {
-    this.pending[this.current] = this.workers.length;
-    for (const worker of this.workers) worker.update(this.session, this.current, this.fill);
-    this.current = (this.current + 1) % SLOT_COUNT;
-    this.fill = 0;
-  }
-
-  private slotFree(slot: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.waitingForSlot = () => {
-        if (this.pending[slot] === 0) {
-          this.waitingForSlot = null;
-          resolve();
-        }
-      };
-    });
-  }
-
-  private release(slot: number): void {
-    this.pending[slot] -= 1;
-    this.waitingForSlot?.();
   }
 }
 

@@ -1,6 +1,7 @@
 export * from './store.driver';
 export * from './store.errors';
 export * from './checksum.stream';
+export * from './worker-digests';
 export * from './filesystem.store';
 export * from './stores';
 export * from './store-backend';

@@ -16,7 +16,7 @@ const tracer = trace.getTracer('glimpse-stores');
 const meter = metrics.getMeter('glimpse-stores');
 const operations = meter.createCounter('glimpse.store.operations', { description: 'Store operations by store, operation and outcome' });
 const transferred = meter.createCounter('glimpse.store.bytes', { description: 'Image bytes written to (in) and read from (out) a store', unit: 'By' });
-const duration = meter.createHistogram('glimpse.store.duration', { description: 'Time a store operation took', unit: 's' });
+const duration = meter.createHistogram('glimpse.store.duration.seconds', { description: 'Time a store operation took', unit: 's' });
 
 /**
  * One enabled store as the apps use it: any driver, with tracing, metrics, location validation and

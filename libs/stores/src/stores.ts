@@ -1,3 +1,4 @@
+import { badRequest } from '@glimpse/contracts';
 import type { BackendConfig, GlimpseConfig } from '@glimpse/config';
 import { FilesystemStore } from './filesystem.store';
 import { HttpStore } from './http/http.store';
@@ -6,7 +7,7 @@ import { GLANCE_SWIFT_MB, SwiftStore } from './swift/swift.store';
 
 const MIB = 1024 * 1024;
 import { StoreBackend, redacted } from './store-backend';
-import type { StoreDriver } from './store.driver';
+import type { ByteRange, ImageData, StoreDriver } from './store.driver';
 import { StoreError, isStoreFailure } from './store.errors';
 
 /**
@@ -47,6 +48,38 @@ export class Stores {
     });
   }
 
+  /** An image's active locations, most preferred first: by store weight, then in stored order. */
+  ordered<L extends StoredLocation>(locations: readonly L[]): L[] {
+    return locations
+      .filter((location) => location.status === undefined || location.status === 'active')
+      .map((location, index) => ({ location, index, weight: this.weightOf(location) }))
+      .sort((a, b) => b.weight - a.weight || a.index - b.index)
+      .map(({ location }) => location);
+  }
+
+  /**
+   * Opens the data of the first location that can be read, in preference order; an unreadable
+   * one is skipped (the download falls back to the next store). `rangeOf` is asked once the size
+   * is known. Throws the last store error when no location can be read.
+   */
+  async open(locations: readonly StoredLocation[], options: OpenOptions = {}): Promise<OpenedData> {
+    let lastError: unknown = new StoreError('not_found', 'The image has no active location.');
+    for (const location of this.ordered(locations)) {
+      try {
+        const backend = this.forLocation(location.url, storeIdOf(location));
+        const size = options.size ?? (await backend.size(location.url));
+        const range = size > 0 && options.rangeOf ? options.rangeOf(size) : null;
+        if (range && !backend.capabilities.randomAccess) throw badRequest('The store of this image does not support ranges.');
+        return { data: await backend.get(location.url, range ?? undefined), range, store: backend };
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        options.onSkip?.(location, error);
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
   forLocation(location: string, storeId?: string): StoreBackend {
     const named = storeId === undefined ? undefined : this.find(storeId);
     if (named?.owns(location)) return named;
@@ -54,6 +87,38 @@ export class Stores {
     if (!owner) throw new StoreError('invalid_location', `No enabled store serves location ${redacted(location)}`);
     return owner;
   }
+
+  private weightOf(location: StoredLocation): number {
+    const id = storeIdOf(location);
+    const backend = id === undefined ? undefined : this.find(id);
+    if (backend) return backend.weight;
+    return this.backends.find((b) => b.owns(location.url))?.weight ?? 0;
+  }
+}
+
+/** A location as the registry records it; metadata.store names its store in multi-store mode. */
+export interface StoredLocation {
+  url: string;
+  metadata: Record<string, unknown>;
+  status?: string;
+}
+
+export interface OpenOptions {
+  /** The image's size when known (saves a size request to the store). */
+  size?: number;
+  rangeOf?: (size: number) => ByteRange | null;
+  onSkip?: (location: StoredLocation, error: StoreError) => void;
+}
+
+export interface OpenedData {
+  data: ImageData;
+  range: ByteRange | null;
+  store: StoreBackend;
+}
+
+export function storeIdOf(location: StoredLocation): string | undefined {
+  const store = location.metadata['store'];
+  return typeof store === 'string' ? store : undefined;
 }
 
 /** Makes the driver of one configured store. */

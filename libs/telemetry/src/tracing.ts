@@ -4,6 +4,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startMetrics } from './metrics';
 
 const STARTED = Symbol.for('glimpse.telemetry.sdk');
 
@@ -26,6 +27,7 @@ export interface TelemetryOptions {
 export function startTelemetry(options: TelemetryOptions): void {
   const holder = globalThis as Holder;
   if (holder[STARTED] || options.settings.disabled) return;
+  startMetrics();
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.settings.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   const sdk = new NodeSDK({

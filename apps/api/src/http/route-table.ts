@@ -15,6 +15,10 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/v2\/tasks$/, methods: ['GET'] },
   { pattern: /^\/v2\/tasks\/[^/]+$/, methods: ['GET'] },
   { pattern: /^\/v2\/info\/(usage|import|stores|stores\/detail)$/, methods: ['GET'] },
+  { pattern: /^\/v2\/cache$/, methods: ['GET', 'DELETE'] },
+  { pattern: /^\/v2\/cache\/(prune|clean)$/, methods: ['POST'] },
+  { pattern: /^\/v2\/cache\/nodes\/[^/]+$/, methods: ['GET'] },
+  { pattern: /^\/v2\/cache\/[^/]+$/, methods: ['PUT', 'DELETE'] },
   { pattern: /^\/versions$/, methods: ['GET'] },
 ];
 

@@ -1,20 +1,27 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { CallerResolver, wwwAuthenticateOf } from '@glimpse/access';
 import type { NextFunction, Response } from 'express';
-import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import type { IdentifiedRequest } from './caller.decorator';
-import { resolveCaller } from './caller';
 
-/** Establishes the caller of every /v2 request (401 errors go through the error filter). */
+/**
+ * Establishes the caller of every /v2 request (401 and 503 errors go through the error filter; a
+ * Keystone 401 also tells the client where to authenticate, in WWW-Authenticate).
+ */
 @Injectable()
 export class IdentityMiddleware implements NestMiddleware {
-  constructor(@Inject(API_SETTINGS) private readonly settings: ApiSettings) {}
+  constructor(private readonly callers: CallerResolver) {}
 
-  use(req: IdentifiedRequest, _res: Response, next: NextFunction): void {
-    try {
-      req.caller = resolveCaller(this.settings.authStrategy, req.headers);
-      next();
-    } catch (error) {
-      next(error);
-    }
+  use(req: IdentifiedRequest, res: Response, next: NextFunction): void {
+    this.callers.resolve(req.headers).then(
+      (caller) => {
+        req.caller = caller;
+        next();
+      },
+      (error: unknown) => {
+        const challenge = wwwAuthenticateOf(error);
+        if (challenge) res.setHeader('WWW-Authenticate', challenge);
+        next(error);
+      },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, notFound } from '@glimpse/contracts';
-import { PolicyEnforcer, type PolicyRule, imageTarget } from '../policy/policy-enforcer';
-import { RegistryClient } from '../registry/registry.client';
+import { RegistryClient } from '@glimpse/bus';
+import { PolicyEnforcer, type PolicyRule, authorizeDownload, imageTarget, visibleImage } from '@glimpse/access';
+import { type CallerContext, type ImageRecord, RegistrySubjects } from '@glimpse/contracts';
 
 /**
  * Finds an image the caller may see and checks what the caller may do with it. An image the
@@ -15,16 +15,12 @@ export class ImageAccess {
     private readonly policy: PolicyEnforcer,
   ) {}
 
-  async visible(caller: CallerContext, id: string): Promise<ImageRecord> {
-    let image: ImageRecord;
-    try {
-      image = await this.registry.request(RegistrySubjects.getImage, { caller, id });
-    } catch (error) {
-      if (error instanceof GlimpseError && error.code === 'not_found') throw notFound(`No image found with ID ${id}`);
-      throw error;
-    }
-    if (!this.policy.allows('get_image', caller, imageTarget(image, caller))) throw notFound(`No image found with ID ${id}`);
-    return image;
+  visible(caller: CallerContext, id: string): Promise<ImageRecord> {
+    return visibleImage(this.policy, caller, id, () => this.registry.request(RegistrySubjects.getImage, { caller, id }));
+  }
+
+  authorizeDownload(caller: CallerContext, image: ImageRecord): void {
+    authorizeDownload(this.policy, caller, image);
   }
 
   /** The image, once the caller may both see it and apply `rule` to it. */

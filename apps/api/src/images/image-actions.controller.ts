@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, type ImageStatus, RegistrySubjects, forbidden } from '@glimpse/contracts';
 import { Caller } from '../identity/caller.decorator';
-import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 
 /** POST /v2/images/{id}/actions/deactivate and …/reactivate. */

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
 import { type CallerContext, GlimpseError } from '@glimpse/contracts';
+import { requestedRange } from '@glimpse/http';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { announcedSize } from '../http/announced-size';
 import { mediaType } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
-import { requestedRange } from './byte-range';
 import { ImageDataService } from './image-data.service';
 
 /** PUT and GET /v2/images/{id}/file: the image bytes, streamed both ways. */

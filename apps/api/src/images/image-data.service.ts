@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import {
   type CallerContext,
   GlimpseError,
@@ -11,7 +12,6 @@ import {
 import { type ByteRange, type ImageData, type StoreBackend, StoreError, type StoredImage, Stores, isStoreFailure, redacted } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 import { ImageLocations } from './image-locations';
 
@@ -101,28 +101,20 @@ export class ImageDataService {
     rangeOf: (size: number) => ByteRange | null,
   ): Promise<Download | null> {
     const image = await this.access.visible(caller, id);
-    if (image.status === 'deactivated' && !caller.isAdmin) {
-      throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    this.access.authorizeDownload(caller, image);
+    if (!image.locations.some((location) => location.status === 'active')) return null;
+    try {
+      const { data, range } = await this.stores.open(image.locations, {
+        size: image.size ?? undefined,
+        rangeOf,
+        onSkip: (_location, error) => this.logger.warn(`image ${id}: location unreadable, trying the next one: ${error.message}`),
+      });
+      return { image, data, range };
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      if (error.failure === 'not_found') throw new GlimpseError('not_found', `Image data of ${id} was not found in any store.`);
+      throw new GlimpseError('unavailable', `No store could serve image ${id}.`);
     }
-    this.access.authorize('download_image', caller, image);
-    const locations = this.locations.ordered(image);
-    if (locations.length === 0) return null;
-    let lastError: unknown = null;
-    for (const location of locations) {
-      try {
-        const driver = this.stores.forLocation(location.url, this.locations.storeIdOf(location));
-        const size = image.size ?? (await driver.size(location.url));
-        const range = size > 0 ? rangeOf(size) : null;
-        if (range && !driver.capabilities.randomAccess) throw badRequest('The store of this image does not support ranges.');
-        return { image, data: await driver.get(location.url, range ?? undefined), range };
-      } catch (error) {
-        if (!(error instanceof StoreError)) throw error;
-        this.logger.warn(`image ${id}: location unreadable, trying the next one: ${(error as Error).message}`);
-        lastError = error;
-      }
-    }
-    if (isStoreFailure(lastError, 'not_found')) throw new GlimpseError('not_found', `Image data of ${id} was not found in any store.`);
-    throw new GlimpseError('unavailable', `No store could serve image ${id}.`);
   }
 
   /** Deletes the data behind an image's locations and records which are gone. */

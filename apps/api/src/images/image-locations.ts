@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, type ImageLocation, type ImageRecord, RegistrySubjects, type SetLocationsReply, badRequest } from '@glimpse/contracts';
-import { StoreError, Stores } from '@glimpse/stores';
+import { StoreError, Stores, storeIdOf } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { PolicyEnforcer, imageTarget } from '../policy/policy-enforcer';
-import { RegistryClient } from '../registry/registry.client';
+import { PolicyEnforcer, imageTarget } from '@glimpse/access';
 import type { PatchOp } from './json-patch';
 import { type NewLocation, planLocations } from './location-patch';
 
@@ -68,16 +68,11 @@ export class ImageLocations {
 
   /** Active locations, the preferred store first (store weight, highest first, as Glance). */
   ordered(image: ImageRecord): ImageLocation[] {
-    const active = image.locations.filter((location) => location.status === 'active');
-    return active
-      .map((location, index) => ({ location, index, weight: this.weightOf(location) }))
-      .sort((a, b) => b.weight - a.weight || a.index - b.index)
-      .map(({ location }) => location);
+    return this.stores.ordered(image.locations);
   }
 
   storeIdOf(location: ImageLocation): string | undefined {
-    const store = location.metadata['store'];
-    return typeof store === 'string' ? store : undefined;
+    return storeIdOf(location);
   }
 
   /** The location fields of the image body for this caller. */
@@ -97,16 +92,5 @@ export class ImageLocations {
   private mayRead(caller: CallerContext, image: ImageRecord): boolean {
     if (image.status === 'deactivated' && !caller.isAdmin) return false;
     return this.policy.allows('get_image_location', caller, imageTarget(image, caller));
-  }
-
-  private weightOf(location: ImageLocation): number {
-    const id = this.storeIdOf(location);
-    const backend = id === undefined ? undefined : this.stores.find(id);
-    if (backend) return backend.weight;
-    try {
-      return this.stores.forLocation(location.url).weight;
-    } catch {
-      return 0;
-    }
   }
 }

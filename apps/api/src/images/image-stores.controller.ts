@@ -1,8 +1,8 @@
 import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, RegistrySubjects, conflict, forbidden, notFound } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import { Caller } from '../identity/caller.decorator';
-import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 import { ImageDataService } from './image-data.service';
 import { ImageLocations } from './image-locations';

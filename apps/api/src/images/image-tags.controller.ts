@@ -1,9 +1,9 @@
 import { Controller, Delete, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, RegistrySubjects, badRequest } from '@glimpse/contracts';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { Caller } from '../identity/caller.decorator';
 import { assertTagQuota } from './image-quotas';
-import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 
 /** PUT and DELETE /v2/images/{id}/tags/{tag}. */

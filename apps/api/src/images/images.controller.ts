@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, type Visibility, forbidden } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import type { Request, Response } from 'express';
@@ -6,9 +7,8 @@ import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { mediaType, readJsonBody } from '../http/json-body';
 import { ImportService } from '../import/import.service';
 import { Caller } from '../identity/caller.decorator';
-import { PolicyEnforcer } from '../policy/policy-enforcer';
+import { PolicyEnforcer } from '@glimpse/access';
 import { PropertyProtections } from '../policy/property-protections';
-import { RegistryClient } from '../registry/registry.client';
 import { ImageAccess } from './image-access';
 import { createRequest } from './image-create';
 import { ImageDataService } from './image-data.service';

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import {
   type CallerContext,
   type FinishImportRequest,
@@ -12,7 +13,6 @@ import {
 import { HttpStore, RemoteUrlPolicy, type StoredImage, Stores, redacted } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageLocations } from '../images/image-locations';
-import { RegistryClient } from '../registry/registry.client';
 import { ImportPlugins } from './import-plugins';
 import { StagingArea } from './staging-area';
 
@@ -47,7 +47,7 @@ export class ImportRunner {
     private readonly plugins: ImportPlugins,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {
-    this.web = new HttpStore({ timeoutMs: 60_000, maxRedirects: 5, policy: new RemoteUrlPolicy(settings.remoteUrls) });
+    this.web = new HttpStore({ timeoutMs: settings.webDownloadTimeoutMs, maxRedirects: 5, policy: new RemoteUrlPolicy(settings.remoteUrls) });
   }
 
   async execute(task: TaskRecord, workerId: string, signal: AbortSignal): Promise<void> {

@@ -1,10 +1,10 @@
 import { Controller, Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { RegistryClient } from '@glimpse/bus';
 import { ImportSubjects, ImportTriggers } from '@glimpse/contracts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { RegistryClient } from '../registry/registry.client';
 import { ImportAborted, ImportRunner } from './import-runner';
 
 /**

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, ImportSubjects, type TaskRecord, badRequest } from '@glimpse/contracts';
 import type { Request } from 'express';
 import { announcedSize } from '../http/announced-size';
@@ -6,8 +7,7 @@ import { mediaType, readJsonBody } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
 import { ImageAccess } from '../images/image-access';
 import { isoTime } from '../images/image-view';
-import { PolicyEnforcer } from '../policy/policy-enforcer';
-import { RegistryClient } from '../registry/registry.client';
+import { PolicyEnforcer } from '@glimpse/access';
 import { ImportService } from './import.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BusClient } from '@glimpse/bus';
+import { BusClient, RegistryClient } from '@glimpse/bus';
 import {
   type CallerContext,
   GlimpseError,
@@ -14,7 +14,6 @@ import { RemoteUrlPolicy, StoreError, Stores } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageAccess } from '../images/image-access';
-import { RegistryClient } from '../registry/registry.client';
 import { importJob, importTransition, parseImportBody, targetStores } from './import-request';
 import { StagingArea } from './staging-area';
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, RegistrySubjects, notFound } from '@glimpse/contracts';
 import { type StoreBackend, Stores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { Caller } from '../identity/caller.decorator';
-import { PolicyEnforcer } from '../policy/policy-enforcer';
-import { RegistryClient } from '../registry/registry.client';
+import { PolicyEnforcer } from '@glimpse/access';
 
 const MIB = 1024 * 1024;
 

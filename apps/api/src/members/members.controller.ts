@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
 import {
   type CallerContext,
   GlimpseError,
@@ -13,8 +14,7 @@ import type { Request } from 'express';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { readJsonBody } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
-import { PolicyEnforcer } from '../policy/policy-enforcer';
-import { RegistryClient } from '../registry/registry.client';
+import { PolicyEnforcer } from '@glimpse/access';
 import { memberView } from './member-view';
 
 /** /v2/images/{id}/members: sharing an image with other projects. */

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CallerContext, forbidden } from '@glimpse/contracts';
+import { PolicyEnforcer, credentials } from '@glimpse/access';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { credentials } from './policy-credentials';
-import { PolicyEnforcer } from './policy-enforcer';
 import { type PropertyOperation, type ProtectionRule, loadProtections } from './property-protection-file';
 
 /** Applies property_protection_file to the custom properties a caller creates, reads, updates or deletes. */

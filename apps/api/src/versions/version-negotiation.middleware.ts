@@ -5,7 +5,7 @@ import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { versionsDocument } from './versions.document';
 
 const VERSIONED = /^\/v2(\/|$)/;
-const UNVERSIONED_ROUTES = new Set(['/versions', '/healthcheck']);
+const UNVERSIONED_ROUTES = new Set(['/versions', '/healthcheck', '/healthcheck/ready', '/metrics']);
 
 /**
  * As Glance's version negotiation: a path outside /v2 (/, /v1/images, /v3 …) is answered with
@@ -27,7 +27,7 @@ export class VersionNegotiationMiddleware implements NestMiddleware {
       req.url = `/v2${req.url}`;
       return next();
     }
-    res.status(300).json(versionsDocument(baseUrl(req, this.settings), this.stores.multiStore));
+    res.status(300).json(versionsDocument(baseUrl(req, this.settings), { multiStore: this.stores.multiStore, cache: this.settings.cacheEnabled }));
   }
 }
 

@@ -15,6 +15,6 @@ export class VersionsController {
 
   @Get()
   versions(@Req() req: Request): { versions: unknown[] } {
-    return versionsDocument(baseUrl(req, this.settings), this.stores.multiStore);
+    return versionsDocument(baseUrl(req, this.settings), { multiStore: this.stores.multiStore, cache: this.settings.cacheEnabled });
   }
 }

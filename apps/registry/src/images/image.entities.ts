@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { TaskEntity } from '../tasks/task.entity';
+import { CacheNodeEntity } from '../cache/cache-node.entity';
 
 /** One row per image; soft-deleted rows stay (deleted = true) as in Glance. */
 @Entity('images')
@@ -149,4 +150,4 @@ export class ImageMemberEntity {
   updatedAt!: Date;
 }
 
-export const ENTITIES = [ImageEntity, ImagePropertyEntity, ImageTagEntity, ImageLocationEntity, ImageMemberEntity, TaskEntity];
+export const ENTITIES = [ImageEntity, ImagePropertyEntity, ImageTagEntity, ImageLocationEntity, ImageMemberEntity, TaskEntity, CacheNodeEntity];

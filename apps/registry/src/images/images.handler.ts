@@ -20,6 +20,7 @@ import {
   type UsageRequest,
 } from '@glimpse/contracts';
 import { BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
+import { ScrubQueue } from '../scrub/scrub-queue';
 import { ImageCatalog } from './image-catalog';
 import { ImageEventPublisher } from './image-events';
 
@@ -31,6 +32,7 @@ export class ImagesHandler {
   constructor(
     private readonly catalog: ImageCatalog,
     private readonly events: ImageEventPublisher,
+    private readonly scrubQueue: ScrubQueue,
   ) {}
 
   @MessagePattern(RegistrySubjects.createImage)
@@ -61,6 +63,7 @@ export class ImagesHandler {
   async transition(@Payload() request: TransitionImageRequest): Promise<ImageRecord> {
     const image = await this.catalog.transition(request);
     if (image.status === 'active') this.events.publish(ImageEvents.activated, image);
+    if (image.status === 'deactivated' && request.from !== 'deactivated') this.events.publish(ImageEvents.deactivated, image);
     return image;
   }
 
@@ -68,6 +71,7 @@ export class ImagesHandler {
   async delete(@Payload() request: DeleteImageRequest): Promise<DeleteImageReply> {
     const reply = await this.catalog.delete(request.caller, request.id, request.delayed ?? false);
     this.events.publish(ImageEvents.deleted, reply.image);
+    if (reply.image.status === 'pending_delete') await this.scrubQueue.enqueue(reply.image.id, reply.image.updatedAt);
     return reply;
   }
 

@@ -1,11 +1,9 @@
 import { unwatchFile, watchFile } from 'node:fs';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { type CallerContext, type ImageRecord, forbidden } from '@glimpse/contracts';
-import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { type Target, evaluate } from './policy-expression';
 import { type RuleSet, loadRules } from './policy-file';
 import { credentials } from './policy-credentials';
-import { protectionPolicyNames } from './property-protection-file';
 
 /** How often the policy file's mtime is looked at. */
 const RELOAD_CHECK_MS = 1000;
@@ -15,23 +13,29 @@ export type PolicyRule =
   | 'download_image' | 'publicize_image' | 'communitize_image' | 'deactivate' | 'reactivate'
   | 'add_member' | 'delete_member' | 'get_member' | 'get_members' | 'modify_member'
   | 'get_image_location' | 'set_image_location' | 'delete_image_location' | 'stores_info_detail'
-  | 'copy_image' | 'tasks_api_access' | 'get_task' | 'get_tasks';
+  | 'copy_image' | 'tasks_api_access' | 'get_task' | 'get_tasks'
+  | 'cache_list' | 'cache_image' | 'cache_delete' | 'cache_prune' | 'cache_clean' | 'list_cached_nodes';
+
+export interface PolicySettings {
+  /** [oslo_policy] policy_file; null means Glance's defaults alone. */
+  policyFile: string | null;
+  /** Rule names used outside the policy file (property protections in policies format). */
+  referencedRules?: readonly string[];
+}
 
 /**
  * Every route asks here before it acts. Rules come from Glance's defaults and the policy file,
  * which is re-read when it changes (a broken edit is logged and the previous rules stay).
  */
-@Injectable()
 export class PolicyEnforcer implements OnModuleDestroy {
   private readonly logger = new Logger('PolicyEnforcer');
   private rules: RuleSet;
   private readonly file: string | null;
-  /** Rule names used outside the policy file (property protections in policies format). */
-  private readonly referenced: string[];
+  private readonly referenced: readonly string[];
 
-  constructor(@Inject(API_SETTINGS) settings: ApiSettings) {
+  constructor(settings: PolicySettings) {
     this.file = settings.policyFile;
-    this.referenced = protectionPolicyNames(settings);
+    this.referenced = settings.referencedRules ?? [];
     this.rules = loadRules(this.file, this.referenced);
     if (this.file) {
       const file = this.file;

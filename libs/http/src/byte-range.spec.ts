@@ -1,5 +1,4 @@
 import { requestedRange } from './byte-range';
-import { failure } from '../testing/thrown';
 
 describe('requestedRange', () => {
   it('is null without Range or Content-Range', () => {
@@ -51,3 +50,13 @@ describe('requestedRange', () => {
     expect(requestedRange({ range: 'bytes=1-2', 'content-range': 'bytes 5-6/100' }, 100)).toEqual({ start: 1, end: 2 });
   });
 });
+
+/** The code and message of what `run` throws (and a failure when it throws nothing). */
+function failure(run: () => unknown): { code: string; message: string } {
+  try {
+    run();
+  } catch (error) {
+    return { code: (error as { code: string }).code, message: (error as Error).message };
+  }
+  throw new Error('expected an error');
+}

@@ -1,7 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
 import { GlimpseError } from '@glimpse/contracts';
 import type { Request, Response } from 'express';
-import { allowedMethods } from './route-table';
 import { asGlimpseError, renderError } from './glance-error';
 
 /**
@@ -12,6 +11,9 @@ import { asGlimpseError, renderError } from './glance-error';
 @Catch()
 export class GlanceErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('GlanceErrorFilter');
+
+  /** `allowedMethods` names the methods a known path answers, for 405 instead of 404. */
+  constructor(private readonly allowedMethods: (path: string) => string[] = () => []) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -27,7 +29,7 @@ export class GlanceErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof NotFoundException) {
       // Nest found no handler: a known path with another method is 405, as Glance answers.
-      const allow = allowedMethods(req.path);
+      const allow = this.allowedMethods(req.path);
       if (allow.length > 0) {
         res.setHeader('Allow', allow.join(', '));
         error = new GlimpseError('method_not_allowed', 'The method is not allowed for this resource.');

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { BusClient } from '@glimpse/bus';
-import type { ImportRequestMap, MemberRequestMap, RegistryRequestMap } from '@glimpse/contracts';
+import { BusClient } from './bus.client';
+import type { CacheNodeRequestMap, ImportRequestMap, MemberRequestMap, RegistryRequestMap } from '@glimpse/contracts';
 
-type RequestMap = RegistryRequestMap & MemberRequestMap & ImportRequestMap;
+type RequestMap = RegistryRequestMap & MemberRequestMap & ImportRequestMap & CacheNodeRequestMap;
 type Subject = keyof RequestMap & string;
 
-/** The registry as the API sees it: request-reply over the bus, typed by the contract map. */
+/** The registry as its clients see it: request-reply over the bus, typed by the contract map. */
 @Injectable()
 export class RegistryClient {
   constructor(private readonly bus: BusClient) {}
