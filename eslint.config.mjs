@@ -23,7 +23,7 @@ export default [
             { sourceTag: 'scope:bus', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:telemetry'] },
             { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:config'] },
             { sourceTag: 'scope:access', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:stores'] },
+            { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:stores', 'scope:telemetry'] },
           ],
         },
       ],

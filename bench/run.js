@@ -21,6 +21,8 @@
 //   BENCH_WRK_THREADS  wrk threads                                 (default 1: the server needs the cores)
 //   BENCH_DATA_ROOT    where the servers' fresh data dirs go (default os.tmpdir(); /dev/shm takes the
 //                      disk out of the upload figure)
+//   BENCH_DOWNLOAD_CLIENT  node | curl (default node): what GETs image files; at more than ~1 GiB/s
+//                      Node's own HTTP client is the bottleneck on two cores, curl much less so
 //   BENCH_REPEAT       uploads (each of a new image) and downloads to take the median of (default 3)
 //   BENCH_NODE_ARGS    extra node flags for the Glimpse processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   BENCH_OTEL_DISABLED=1  start Glimpse with OTEL_SDK_DISABLED=true (default: as deployed, SDK on, no exporter)
@@ -65,6 +67,7 @@ const OPTS = {
   loadgen: process.env.BENCH_LOADGEN || 'wrk',
   dataRoot: process.env.BENCH_DATA_ROOT || os.tmpdir(),
   repeat: intEnv('BENCH_REPEAT', 3),
+  downloadClient: process.env.BENCH_DOWNLOAD_CLIENT || 'node',
   nodeArgs: (process.env.BENCH_NODE_ARGS || '').split(/\s+/).filter(Boolean),
   otelDisabled: process.env.BENCH_OTEL_DISABLED === '1' || process.env.BENCH_OTEL_DISABLED === 'true',
 };
@@ -411,6 +414,7 @@ async function upload(base, id, image) {
 /** GET the file, discarding the body; checks the byte count. */
 function download(base, id, expected) {
   const url = `${base}/v2/images/${id}/file`;
+  if (OPTS.downloadClient === 'curl') return curlDownload(url, expected);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const req = http.get(url, { agent: false }, (res) => {
@@ -427,6 +431,15 @@ function download(base, id, expected) {
     });
     req.on('error', reject);
   });
+}
+
+/** The same GET with curl: its own timing, from the request to the last byte. */
+function curlDownload(url, expected) {
+  const out = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', url], { encoding: 'utf8' });
+  const [status, bytes, seconds] = out.stdout.trim().split(' ').map(Number);
+  if (status !== 200) return Promise.reject(new Error(`GET ${url} answered ${status}`));
+  if (bytes !== expected) return Promise.reject(new Error(`GET ${url}: ${bytes} bytes, expected ${expected}`));
+  return Promise.resolve({ seconds, chunked: false });
 }
 
 function percentile(sorted, p) {

@@ -8,21 +8,11 @@ import { type RunningApp, type RunningGlimpse, startApp, startGlimpse } from '..
 import { ADMIN, ALICE, BOB, api, identityHeaders, upload } from '../support/http';
 import { runProcess } from '../support/run-process';
 import { restartNats } from '../support/services';
+import { eventually } from '../support/eventually';
 
 const MIB = 1024 * 1024;
 const sha512 = (bytes: Buffer) => createHash('sha512').update(bytes).digest('hex');
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 interface Fetched {
   status: number;

@@ -2,7 +2,7 @@ import { SERVICES } from '@glimpse/contracts';
 import { JSONCodec, connect } from 'nats';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { TcpRelay } from '../support/tcp-relay';
-
+import { eventually } from '../support/eventually';
 
 /** Each app as its own process: it starts, joins the bus and answers its health check. */
 describe('cluster mode: every app on its own', () => {
@@ -54,16 +54,6 @@ describe('cluster mode: every app on its own', () => {
 async function readiness(url: string): Promise<{ status: number; body: { status: string; problems: string[] } }> {
   const res = await fetch(`${url}/healthcheck/ready`);
   return { status: res.status, body: (await res.json()) as { status: string; problems: string[] } };
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Readiness: an app whose database or NATS cannot be reached says so, and recovers with it. */

@@ -717,10 +717,21 @@ function routeOf(path: string): string {
 // eslint-disable-next-line no-control-regex -- the escape is what colours Nest's log
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 /** ERROR lines (GlanceErrorFilter logs every 500 with its stack) and unhandled failures. */
+/** Error-level lines of the JSON log, and anything else that reads like a crash. */
 const errorLines = (log: string) =>
   stripAnsi(log)
     .split('\n')
-    .filter((line) => /\bERROR\b|Unhandled|uncaught/i.test(line) && !/\bWARN\b/.test(line));
+    .filter((line) => {
+      if (line.startsWith('{')) {
+        try {
+          const { level } = JSON.parse(line) as { level?: string };
+          return level === 'error' || level === 'fatal';
+        } catch {
+          return true;
+        }
+      }
+      return /\bERROR\b|Unhandled|uncaught/i.test(line) && !/\bWARN\b/.test(line);
+    });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -849,7 +860,7 @@ describe('fuzzing every route (embedded)', () => {
     glimpse = await startGlimpse('embedded', { GLIMPSE_AUTH_STRATEGY: 'trusted', GLIMPSE_IMAGE_SIZE_CAP: String(SIZE_CAP) });
     base = new URL(glimpse.url);
     agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const match = /\[Nest\] (\d+)/.exec(stripAnsi(glimpse.logs()));
+    const match = /"pid":(\d+)/.exec(glimpse.logs());
     if (!match) throw new Error(`no pid in the log:\n${glimpse.logs()}`);
     pid = Number(match[1]);
     process.stdout.write(`fuzz: FUZZ_SEED=${SEED}, ${TOTAL_RUNS} runs, Glimpse pid ${pid} on ${glimpse.url}\n`);

@@ -6,20 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { ADMIN, ALICE, api, upload } from '../support/http';
+import { eventually } from '../support/eventually';
 
 const served = randomBytes(3 * 1024 * 1024 + 11);
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 /** A web server for web-download: the image, a redirect to a refused host, and a stalling download. */
 function webServer(): { server: Server; stalls: { count: number } } {

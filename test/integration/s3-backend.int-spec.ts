@@ -6,6 +6,7 @@ import { Client } from 'minio';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { api, upload } from '../support/http';
 import { TcpRelay } from '../support/tcp-relay';
+import { eventually } from '../support/eventually';
 
 const MIB = 1024 * 1024;
 const endpoint = new URL(process.env['OBJSTORE_ENDPOINT'] ?? 'http://127.0.0.1:18080');
@@ -17,15 +18,6 @@ async function objectNames(bucket: string): Promise<string[]> {
   const names: string[] = [];
   for await (const item of s3.listObjectsV2(bucket, '', true)) names.push((item as { name: string }).name);
   return names;
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('did not happen within 20 s');
 }
 
 /** A cluster (NATS, MariaDB) whose default store is S3 on the real Swift s3api, beside a file store. */

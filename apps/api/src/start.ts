@@ -12,6 +12,7 @@ export async function start(config: GlimpseConfig): Promise<RunningService> {
     bus,
     http: { host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port },
     debug: config.DEFAULT.debug,
+    logLevel: config.DEFAULT.log_level,
     configure: (app) => {
       const express = app as NestExpressApplication;
       express.disable('x-powered-by');

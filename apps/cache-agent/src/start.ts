@@ -21,6 +21,7 @@ export async function start(config: GlimpseConfig): Promise<RunningService> {
     bus,
     http: serves ? { host: config.DEFAULT.bind_host, port } : null,
     debug: config.DEFAULT.debug,
+    logLevel: config.DEFAULT.log_level,
     broadcast: true,
   });
   if (settings && settings.url === null) {

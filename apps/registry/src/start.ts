@@ -12,5 +12,6 @@ export async function start(config: GlimpseConfig): Promise<RunningService> {
     bus: busOptions(config, 'registry'),
     http: embedded || port === 0 ? null : { host: config.DEFAULT.bind_host, port },
     debug: config.DEFAULT.debug,
+    logLevel: config.DEFAULT.log_level,
   });
 }

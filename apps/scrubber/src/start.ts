@@ -13,5 +13,6 @@ export async function start(config: GlimpseConfig): Promise<RunningService> {
     bus,
     http: embedded || port === 0 ? null : { host: config.DEFAULT.bind_host, port },
     debug: config.DEFAULT.debug,
+    logLevel: config.DEFAULT.log_level,
   });
 }

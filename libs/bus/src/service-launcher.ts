@@ -1,7 +1,7 @@
-import type { INestApplication, LogLevel, Type } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ServiceName } from '@glimpse/contracts';
-import { serveMetrics } from '@glimpse/telemetry';
+import { JsonLogger, type LogLevel, createLogger, serveMetrics } from '@glimpse/telemetry';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BusOptions, busServer } from './bus.module';
@@ -13,6 +13,8 @@ export interface LaunchOptions {
   /** Listen for HTTP here; port 0 picks a free one; null means no HTTP server. */
   http: { host: string; port: number } | null;
   debug: boolean;
+  /** [DEFAULT] log_level; debug = true lowers it to debug. */
+  logLevel: LogLevel;
   /** Cache agents receive every message instead of sharing a queue group. */
   broadcast?: boolean;
   configure?: (app: INestApplication) => void;
@@ -28,9 +30,10 @@ export interface RunningService {
 
 /** Starts one app: its Nest module, its bus listener and (optionally) its HTTP server. */
 export async function launchService(options: LaunchOptions): Promise<RunningService> {
-  const levels: LogLevel[] = options.debug ? ['log', 'error', 'warn', 'debug'] : ['log', 'error', 'warn'];
+  const level: LogLevel = options.debug && options.logLevel !== 'trace' ? 'debug' : options.logLevel;
   const app = await NestFactory.create(options.module as Type<unknown>, {
-    logger: levels,
+    // Nest's logger is one per process: embedded mode's five apps log as one service.
+    logger: new JsonLogger(createLogger(options.bus.transport === 'in-process' ? 'embedded' : options.service, level)),
     bodyParser: false,
     abortOnError: false,
   });

@@ -92,7 +92,8 @@ export const OPTIONS = {
     image_cache_max_size: size('10737418240', 'Bytes each node keeps cached; the pruner removes the least recently accessed images beyond it.'),
     image_cache_stall_time: int(86400, 'Seconds after which an incomplete cache file is removed by the cleaner.', { min: 0 }),
     node_staging_uri: str('file://$data_dir/staging', 'Where staged and downloaded image data waits for import (a file:// directory).'),
-    debug: bool(false, 'Log at debug level.'),
+    debug: bool(false, 'Log at debug level (the same as log_level = debug).'),
+    log_level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info', 'Lowest level written to the JSON log on stdout (GLIMPSE_LOG_LEVEL); debug adds a line per HTTP request.'),
   },
   database: {
     connection: str(

@@ -1,5 +1,5 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
-import { metrics } from '@opentelemetry/api';
+import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { metrics, trace } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 
 const meter = metrics.getMeter('glimpse-http');
@@ -17,13 +17,25 @@ const duration = meter.createHistogram('glimpse.http.request.duration.seconds', 
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('HTTP');
+
   use(req: Request, res: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
+    const traceId = trace.getActiveSpan()?.spanContext().traceId;
     res.once('close', () => {
       const route = (req.route as { path?: string } | undefined)?.path;
       const attributes = { method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) };
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.add(1, attributes);
-      duration.record(Number(process.hrtime.bigint() - started) / 1e9, attributes);
+      duration.record(seconds, attributes);
+      // The access log, at debug level: one line per request is a cost on the list path.
+      this.logger.debug({
+        msg: `${req.method} ${req.originalUrl} ${res.statusCode}`,
+        ...attributes,
+        duration_ms: Math.round(seconds * 1e4) / 10,
+        request_id: res.getHeader('x-openstack-request-id'),
+        ...(traceId ? { trace_id: traceId } : {}),
+      });
     });
     next();
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { withRequestId } from '@glimpse/telemetry';
 import type { NextFunction, Request, Response } from 'express';
 
 const MAX_REQUEST_ID_LENGTH = 64;
@@ -18,6 +19,7 @@ export class RequestIdMiddleware implements NestMiddleware {
     const id =
       given !== '' && prefixed.length <= MAX_REQUEST_ID_LENGTH && ACCEPTABLE.test(given) ? prefixed : `req-${randomUUID()}`;
     res.setHeader('x-openstack-request-id', id);
-    next();
+    // Every log line written while this request is served carries its id.
+    withRequestId(id, next);
   }
 }

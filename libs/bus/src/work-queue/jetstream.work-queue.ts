@@ -26,6 +26,10 @@ import {
   checkQueueName,
   isDeferral,
 } from './work-queue';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { contextFromHeaders, currentTraceHeaders } from '../trace-headers';
+
+const tracer = trace.getTracer('glimpse-bus');
 
 export interface JetStreamWorkQueueOptions {
   /** NATS server(s), comma-separated. */
@@ -90,6 +94,8 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
     const body: Body<T> = { key, data, enqueuedAt: new Date().toISOString() };
     const h = headers();
     h.set(KEY_HEADER, key);
+    // The job runs in the trace of whoever queued it (a PUT /v2/cache, a DELETE).
+    for (const [name, value] of Object.entries(currentTraceHeaders())) h.set(name, value);
     try {
       const ack = await this.js.publish(this.subject(queue, key), JSON.stringify(body), { headers: h, expect: { streamName: stream } });
       return { added: !ack.duplicate };
@@ -210,8 +216,12 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
     const job: QueuedJob<T> = { key: body.key, data: body.data, attempt, enqueuedAt: body.enqueuedAt };
     const heartbeat = setInterval(() => msg.working(), Math.max(50, Math.floor(this.ackWaitMs / 3)));
     heartbeat.unref();
+    const parent = contextFromHeaders(msg.headers);
+    // <namespace>.jobs.<queue>.<key>
+    const queue = msg.subject.split('.').slice(2, -1).join('.');
+    const span = tracer.startSpan(`${queue} job`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'glimpse.job.key': job.key, 'glimpse.job.attempt': attempt } }, parent);
     try {
-      const outcome = await handler(job);
+      const outcome = await context.with(trace.setSpan(parent, span), () => handler(job));
       if (isDeferral(outcome)) {
         deferrals.add(msg.seq);
         msg.nak(Math.max(0, Math.ceil(outcome.retryInMs)));
@@ -224,8 +234,10 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
       if (final) deferrals.forget(msg.seq);
       if (final) msg.term();
       else msg.nak(backoffFor(options, job.attempt));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: asError(failure).message });
       options.onFailure?.({ job, error: asError(failure), final });
     } finally {
+      span.end();
       clearInterval(heartbeat);
     }
   }
