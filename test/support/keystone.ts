@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireService } from './services';
+import { readEnvFile } from './env-file';
 
 /** The real Keystone of scripts/keystone (Zed, fernet tokens) with its demo projects and users. */
 export const KEYSTONE = { name: 'OpenStack Keystone (scripts/keystone/start.sh)', host: '127.0.0.1', port: Number(process.env['KEYSTONE_PORT'] ?? 15000) };
@@ -14,16 +14,7 @@ export interface KeystoneEnv {
   user(who: KeystoneUser): { name: string; password: string; project: string; projectId: string };
 }
 
-/** The KEY=value lines start.sh writes to $KEYSTONE_DIR/env (values quoted with printf %q). */
-function envFile(path: string): Record<string, string> {
-  if (!existsSync(path)) throw new Error(`${path} is missing: start Keystone with\n  ${START}`);
-  const entries = readFileSync(path, 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map(([, key, value]) => [key, value.replace(/\\(.)/g, '$1')]);
-  return Object.fromEntries(entries);
-}
+const envFile = (path: string) => readEnvFile(path, START);
 
 const PROJECT_ID_KEY: Record<KeystoneUser, string> = {
   admin: 'KEYSTONE_ADMIN_PROJECT_ID',

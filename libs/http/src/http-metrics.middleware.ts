@@ -1,5 +1,6 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { metrics, trace } from '@opentelemetry/api';
+import { logsAt } from '@glimpse/telemetry';
 import type { NextFunction, Request, Response } from 'express';
 
 const meter = metrics.getMeter('glimpse-http');
@@ -29,6 +30,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       requests.add(1, attributes);
       duration.record(seconds, attributes);
       // The access log, at debug level: one line per request is a cost on the list path.
+      if (!logsAt('debug')) return;
       this.logger.debug({
         msg: `${req.method} ${req.originalUrl} ${res.statusCode}`,
         ...attributes,

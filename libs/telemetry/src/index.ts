@@ -1,3 +1,3 @@
 export * from './tracing';
 export { serveMetrics, startMetrics } from './metrics';
-export { JsonLogger, type LogLevel, createLogger, withRequestId } from './logging';
+export { JsonLogger, type LogLevel, createLogger, logsAt, withRequestId } from './logging';

@@ -20,8 +20,16 @@ export function withRequestId<T>(requestId: string, run: () => T): T {
  * One JSON object per line on stdout (pino): time, level, service, context, message, and the
  * request id and trace id of whatever is being served.
  */
+const LEVEL = Symbol.for('glimpse.telemetry.log-level');
+
+/** Whether this process logs at `level` (cheap: for work only a log line would need). */
+export function logsAt(level: LogLevel): boolean {
+  const current = (globalThis as { [LEVEL]?: Logger })[LEVEL];
+  return current !== undefined && current.isLevelEnabled(level);
+}
+
 export function createLogger(service: string, level: LogLevel): Logger {
-  return pino({
+  const logger = pino({
     level,
     base: { service: `glimpse-${service}`, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -38,6 +46,8 @@ export function createLogger(service: string, level: LogLevel): Logger {
       return fields;
     },
   });
+  (globalThis as { [LEVEL]?: Logger })[LEVEL] = logger;
+  return logger;
 }
 
 /** Nest's logger interface over pino: `context` is the Nest context (the class that logs). */

@@ -1,24 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { type AddOptions, SwiftStore, type SwiftStoreSettings, SwiftTokens, swiftLogin } from '@glimpse/stores';
 import { bytesOf, describeStoreConformance } from '../../support/store-conformance';
+import { readEnvFile } from '../../support/env-file';
 
 // A second real Swift, in keystone mode: Keystone v3 tokens, the storage URL from the catalog.
 const ENV_FILE = '/tmp/glimpse-objstore-keystone/env';
 const START = 'OBJSTORE_AUTH=keystone OBJSTORE_PORT=18180 OBJSTORE_DIR=/tmp/glimpse-objstore-keystone bash scripts/objstore/start.sh';
 const MIB = 1024 * 1024;
 
-/** The KEY=value lines start.sh writes (values quoted with printf %q). */
-function envFile(path: string): Record<string, string> {
-  if (!existsSync(path)) throw new Error(`${path} is missing: start the keystone-mode Swift with\n  ${START}`);
-  const entries = readFileSync(path, 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map(([, key, value]) => [key, value.replace(/\\(.)/g, '$1')]);
-  return Object.fromEntries(entries);
-}
+const envFile = (path: string) => readEnvFile(path, START);
 
 const env = envFile(ENV_FILE);
 const container = `glimpse-conformance-${randomUUID().slice(0, 8)}`;
