@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningGlimpse, freePort, startGlimpse } from '../support/glimpse';
+import { eventually } from '../support/eventually';
 import { api, upload } from '../support/http';
 
 /** Prometheus text format: the value of one series, by name and exact labels (0 when absent). */
@@ -53,7 +54,14 @@ describe('GET /metrics after known traffic (embedded, with a cache agent)', () =
     const scraped = await fetch(`${glimpse.url}/metrics`);
     expect(scraped.status).toBe(200);
     expect(scraped.headers.get('content-type')).toContain('text/plain');
-    const text = await scraped.text();
+    await scraped.text();
+    // A hit is counted once the agent has handed the file to the kernel, which may be just after
+    // the client has read the last byte: scrape until the agent's bookkeeping is done.
+    const text = await eventually(
+      async () => (await fetch(`${glimpse.url}/metrics`)).text(),
+      (body) => sample(body, 'glimpse_cache_hits_total', { node: 'metrics-node' }) > 0,
+      5000,
+    );
     expect(sample(text, 'glimpse_http_requests_total', { method: 'GET', route: '/v2/images', status: '200' })).toBe(3);
     expect(sample(text, 'glimpse_http_requests_total', { method: 'GET', route: '/v2/images/:id', status: '404' })).toBe(1);
     expect(sample(text, 'glimpse_http_requests_total', { method: 'PUT', route: '/v2/images/:id/file', status: '204' })).toBe(1);
