@@ -339,6 +339,8 @@ describe('per-node image cache (cluster: real NATS with JetStream and MariaDB, t
     const prefetched = await cli('prefetch', '--node', 'node-a', id);
     expect(prefetched.stdout).toContain('prefetch complete');
     expect(prefetched.code).toBe(0);
+    // not a terminal: the bar prints a line as it passes each quarter, and always its last one
+    expect(prefetched.stderr).toContain(`node-a ${id} [########################] 100%  1.0 of 1.0 MiB`);
     expect(await cachedOn('node-a')).toContain(id);
     const listed = await cli('list-cached', '--node', 'node-a');
     expect(listed.code).toBe(0);

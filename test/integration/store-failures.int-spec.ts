@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
 import { api, upload } from '../support/http';
@@ -44,5 +45,29 @@ describe('store write failure (embedded, full disk)', () => {
     const small = randomBytes(1024);
     expect((await upload(glimpse.url, image.id, small, null)).status).toBe(204);
     expect(readdirSync(store)).toEqual([image.id]);
+  });
+
+  it('reads the rest of a refused body, so a keep-alive client can send its next request on the same connection', async () => {
+    const client = api(glimpse.url);
+    const image = (await client.post('/v2/images', { name: 'reused', disk_format: 'raw', container_format: 'bare' })).json();
+    const { port } = new URL(glimpse.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const body = randomBytes(3 * 1024 * 1024);
+    socket.write(
+      `PUT /v2/images/${image.id}/file HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body);
+    // The whole body is sent before the next request, as a client on a reused connection does.
+    socket.write(`GET /v2/images/${image.id} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    try {
+      for (let i = 0; i < 100 && !/HTTP\/1\.1 200[\s\S]*"status": ?"queued"/.test(received); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(received).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received).toMatch(/HTTP\/1\.1 200 [\s\S]*"id": ?"[0-9a-f-]+"/);
+    } finally {
+      socket.destroy();
+    }
+    expect(readdirSync(store).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 });

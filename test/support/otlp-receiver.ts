@@ -6,6 +6,15 @@ export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId: string;
+  attributes: Record<string, string | number | boolean>;
+}
+
+/** An OTLP/JSON AnyValue as a plain value (ints arrive as strings). */
+function valueOf(value: any): string | number | boolean {
+  if (value?.intValue !== undefined) return Number(value.intValue);
+  if (value?.doubleValue !== undefined) return value.doubleValue;
+  if (value?.boolValue !== undefined) return value.boolValue;
+  return value?.stringValue ?? '';
 }
 
 /** A real OTLP/HTTP (JSON) endpoint: what the apps export is what a collector would receive. */
@@ -21,7 +30,8 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Receive
           const service = rs.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value?.stringValue ?? '';
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
-              spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '' });
+              const attributes = Object.fromEntries((s.attributes ?? []).map((a: any) => [a.key, valueOf(a.value)]));
+              spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', attributes });
             }
           }
         }

@@ -1,9 +1,9 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { CallerResolver, PolicyEnforcer } from '@glimpse/access';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { GlimpseConfig } from '@glimpse/config';
 import { BusClient, BusModule, type BusOptions, CacheFleet, healthController, RegistryClient } from '@glimpse/bus';
-import { GlanceErrorFilter, HttpMetricsMiddleware, RequestIdMiddleware } from '@glimpse/http';
+import { GlanceErrorFilter, HttpMetricsMiddleware, RequestIdMiddleware, RouteSpanInterceptor } from '@glimpse/http';
 import { Stores, openStores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings, apiSettings } from './api.settings';
 import { BodyRejectMiddleware } from './http/body-reject.middleware';
@@ -61,6 +61,7 @@ export class ApiModule implements NestModule {
           useFactory: () => openStores(config),
         },
         { provide: APP_FILTER, useFactory: () => new GlanceErrorFilter(allowedMethods) },
+        { provide: APP_INTERCEPTOR, useClass: RouteSpanInterceptor },
         RegistryClient,
         {
           provide: PolicyEnforcer,

@@ -1,9 +1,9 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { CallerResolver, PolicyEnforcer, identitySettings } from '@glimpse/access';
 import { BusModule, type BusOptions, RegistryClient, healthController, openWorkQueue } from '@glimpse/bus';
 import type { GlimpseConfig } from '@glimpse/config';
-import { GlanceErrorFilter, HttpMetricsMiddleware, RequestIdMiddleware } from '@glimpse/http';
+import { GlanceErrorFilter, HttpMetricsMiddleware, RequestIdMiddleware, RouteSpanInterceptor } from '@glimpse/http';
 import { Stores, openStores } from '@glimpse/stores';
 import { join } from 'node:path';
 import { CacheEvents } from './cache/cache-events';
@@ -45,6 +45,7 @@ export class CacheAgentModule implements NestModule {
         { provide: CallerResolver, useFactory: () => new CallerResolver(identitySettings(config)) },
         { provide: PolicyEnforcer, useFactory: () => new PolicyEnforcer({ policyFile: config.oslo_policy.policy_file }) },
         { provide: APP_FILTER, useFactory: () => new GlanceErrorFilter() },
+        { provide: APP_INTERCEPTOR, useClass: RouteSpanInterceptor },
         RegistryClient,
         CacheStats,
         CacheEvents,

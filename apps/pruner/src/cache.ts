@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const bus = app.get(BusClient);
   const fleet = new CacheFleet(bus, new RegistryClient(bus), Math.max(15, config.cache_agent.cache_heartbeat_interval * 3));
   try {
-    return await command({ fleet, nodes, args, print: (line) => console.log(line) });
+    return await command({ fleet, nodes, args, print: (line) => console.log(line), progress: process.stderr });
   } catch (error) {
     console.error(`glimpse-cache: ${(error as Error).message}`);
     return 1;

@@ -25,7 +25,7 @@ export class TraceContextInterceptor implements NestInterceptor {
     const parent = contextFromHeaders(carrier.getHeaders?.());
     const span = this.tracer.startSpan(
       `${canonical} process`,
-      { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } },
+      { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, ...imageOf(execution.switchToRpc().getData()) } },
       parent,
     );
     const active = trace.setSpan(parent, span);
@@ -46,4 +46,12 @@ export class TraceContextInterceptor implements NestInterceptor {
       ),
     );
   }
+}
+
+/** The image a message is about, when its payload names one (`id` or `imageId`). */
+function imageOf(payload: unknown): Record<string, string> {
+  if (typeof payload !== 'object' || payload === null) return {};
+  const { id, imageId } = payload as { id?: unknown; imageId?: unknown };
+  const image = typeof imageId === 'string' ? imageId : id;
+  return typeof image === 'string' ? { 'glimpse.image.id': image } : {};
 }

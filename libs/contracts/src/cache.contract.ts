@@ -56,8 +56,16 @@ export interface CacheNodeState {
   url: string;
   cachedImages: CachedImage[];
   queuedImages: string[];
+  /** Fills running now (a miss or a prefetch), with the bytes written so far: what progress bars show. */
+  filling: FillProgress[];
   sizeBytes: number;
   maxSizeBytes: number;
+}
+
+export interface FillProgress {
+  image_id: string;
+  bytes: number;
+  size: number;
 }
 
 export interface CacheHeartbeat {

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { announcedSize } from '../http/announced-size';
 import { mediaType } from '../http/json-body';
+import { consumeBody } from '../http/request-body';
 import { Caller } from '../identity/caller.decorator';
 import { ImageDataService } from './image-data.service';
 
@@ -20,7 +21,8 @@ export class ImageDataController {
       throw new GlimpseError('unsupported_media_type', `Content-Type ${mediaType(req) || '(none)'} is not supported: use application/octet-stream`);
     }
     const store = req.headers['x-image-meta-store'];
-    await this.data.upload(caller, id, req, announcedSize(req), Array.isArray(store) ? store[0] : store);
+    const size = announcedSize(req);
+    await consumeBody(req, (body) => this.data.upload(caller, id, body, size, Array.isArray(store) ? store[0] : store));
   }
 
   @Get()

@@ -10,6 +10,7 @@ import {
   forbidden,
 } from '@glimpse/contracts';
 import { type ByteRange, type ImageData, type StoreBackend, StoreError, type StoredImage, Stores, isStoreFailure, redacted } from '@glimpse/stores';
+import { recordSpanFacts } from '@glimpse/telemetry';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageAccess } from './image-access';
@@ -69,6 +70,7 @@ export class ImageDataService {
       }
       throw uploadError(error);
     }
+    recordSpanFacts({ imageId: id, size: stored.size, store: store.id });
 
     try {
       return await this.registry.request(RegistrySubjects.transitionImage, {
@@ -104,11 +106,12 @@ export class ImageDataService {
     this.access.authorizeDownload(caller, image);
     if (!image.locations.some((location) => location.status === 'active')) return null;
     try {
-      const { data, range } = await this.stores.open(image.locations, {
+      const { data, range, store } = await this.stores.open(image.locations, {
         size: image.size ?? undefined,
         rangeOf,
         onSkip: (_location, error) => this.logger.warn(`image ${id}: location unreadable, trying the next one: ${error.message}`),
       });
+      recordSpanFacts({ imageId: id, size: image.size, store: store.id });
       return { image, data, range };
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;

@@ -3,6 +3,7 @@ import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, ImportSubjects, type TaskRecord, badRequest } from '@glimpse/contracts';
 import type { Request } from 'express';
 import { announcedSize } from '../http/announced-size';
+import { consumeBody } from '../http/request-body';
 import { mediaType, readJsonBody } from '../http/json-body';
 import { Caller } from '../identity/caller.decorator';
 import { ImageAccess } from '../images/image-access';
@@ -28,7 +29,8 @@ export class ImportController {
     if (mediaType(req) !== 'application/octet-stream') {
       throw new GlimpseError('unsupported_media_type', `Content-Type ${mediaType(req) || '(none)'} is not supported: use application/octet-stream`);
     }
-    await this.imports.stage(caller, id, req, announcedSize(req));
+    const size = announcedSize(req);
+    await consumeBody(req, (body) => this.imports.stage(caller, id, body, size));
   }
 
   @Post('v2/images/:id/import')

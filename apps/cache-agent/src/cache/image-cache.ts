@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { CachedImage, CleanResult, ImageRecord, PruneResult } from '@glimpse/contracts';
+import type { CachedImage, CleanResult, FillProgress, ImageRecord, PruneResult } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -69,6 +69,11 @@ export class ImageCache implements OnModuleDestroy {
     this.index.touch(entry.imageId, Date.now());
     this.stats.hits++;
     this.stats.bytesFromCache += bytes;
+  }
+
+  /** Each running fill and how far it is. */
+  progress(): FillProgress[] {
+    return [...this.fills.values()].map((fill) => ({ image_id: fill.target.imageId, bytes: fill.bytesWritten, size: fill.target.size }));
   }
 
   isFilling(imageId: string): boolean {

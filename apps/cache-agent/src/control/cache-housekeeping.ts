@@ -49,6 +49,7 @@ export class CacheHousekeeping implements OnApplicationBootstrap, OnApplicationS
       url: this.settings.url ?? '',
       cachedImages: this.cache.list(),
       queuedImages: await this.prefetcher.queued(),
+      filling: this.cache.progress(),
       sizeBytes: this.cache.sizeBytes(),
       maxSizeBytes: this.settings.maxSizeBytes,
     };

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { recordSpanFacts } from '@glimpse/telemetry';
 import { RegistryClient, type WorkQueue, type WorkQueueConsumer } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects } from '@glimpse/contracts';
 import { CacheEvents } from '../cache/cache-events';
@@ -84,6 +85,7 @@ export class Prefetcher implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async prefetch(imageId: string): Promise<void> {
+    recordSpanFacts({ imageId, node: this.settings.node });
     if (await this.cache.lookup(imageId)) return;
     let image: ImageRecord;
     try {
@@ -93,6 +95,7 @@ export class Prefetcher implements OnApplicationBootstrap, OnApplicationShutdown
       throw error;
     }
     if (image.status !== 'active') return;
+    recordSpanFacts({ size: image.size });
     await this.cache.fill(image).done;
   }
 }

@@ -1,11 +1,13 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { wwwAuthenticateOf } from '@glimpse/access';
 import type { ImageRecord } from '@glimpse/contracts';
 import { requestedRange } from '@glimpse/http';
+import { recordSpanFacts } from '@glimpse/telemetry';
 import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CacheLayout } from '../cache/cache-layout';
+import { CACHE_SETTINGS, type CacheSettings } from '../cache/cache.settings';
 import { ImageCache } from '../cache/image-cache';
 import { ImageOrigin } from './image-origin';
 import { DownloadAccess } from './download-access';
@@ -23,6 +25,7 @@ export class ImageFileController {
     private readonly access: DownloadAccess,
     private readonly cache: ImageCache,
     private readonly origin: ImageOrigin,
+    @Inject(CACHE_SETTINGS) private readonly settings: CacheSettings,
   ) {}
 
   /** Express answers HEAD with the GET route: the method decides whether there is a body. */
@@ -43,13 +46,16 @@ export class ImageFileController {
       res.status(204).end();
       return;
     }
+    recordSpanFacts({ imageId: id, size: image.size, node: this.settings.node });
     if (image.size === null || !CacheLayout.isImageId(id)) {
+      recordSpanFacts({ cache: 'origin' });
       await this.sendFromOrigin(image, req, res, withBody);
       return;
     }
     const range = image.size > 0 ? requestedRange(req.headers, image.size) : null;
     const hit = await this.cache.lookup(id);
     if (hit) {
+      recordSpanFacts({ cache: 'hit' });
       this.writeHead(res, image, range, image.size);
       const span = range ?? { start: 0, end: image.size - 1 };
       if (withBody && (await sendFileRange(res, this.cache.layout.cached(id), span.start, span.end))) {
@@ -66,6 +72,7 @@ export class ImageFileController {
       return;
     }
     this.cache.stats.misses++;
+    recordSpanFacts({ cache: range ? 'origin' : 'fill' });
     if (range) {
       this.origin.warm(image);
       await this.sendFromOrigin(image, req, res, true);

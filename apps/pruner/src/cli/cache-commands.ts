@@ -1,5 +1,6 @@
 import type { CacheFleet } from '@glimpse/bus';
-import type { CacheHeartbeat } from '@glimpse/contracts';
+import type { CacheHeartbeat, CacheNodeState } from '@glimpse/contracts';
+import { ProgressBoard, type ProgressOutput } from './progress-board';
 import { type Row, table } from './table';
 
 export interface CommandContext {
@@ -8,6 +9,10 @@ export interface CommandContext {
   nodes: string[];
   args: string[];
   print(line: string): void;
+  /** Where progress bars go (stderr). */
+  progress: ProgressOutput;
+  /** How often prefetch asks the nodes how far they are. */
+  pollMs?: number;
 }
 
 type Command = (ctx: CommandContext) => Promise<number>;
@@ -84,21 +89,37 @@ export const COMMANDS: Record<string, Command> = {
     for (const { reply } of replies) ctx.print(`${reply.node}: removed ${reply.invalidRemoved} invalid and ${reply.stalledRemoved} stalled file(s)`);
     return replies.length > 0 ? 0 : 1;
   },
-  /** Queues the given images (if any) and waits until every node's queue is empty; 0 when all of them are cached. */
+  /**
+   * Queues the given images (if any) and waits until every node's queue is empty, with a progress
+   * bar per node and image; 0 when all of them are cached everywhere.
+   */
   async prefetch(ctx) {
     const nodes = await targets(ctx);
     if (ctx.args.length > 0) await ctx.fleet.gather(nodes, 'queue', { imageIds: ctx.args });
+    const board = new ProgressBoard(ctx.progress);
     const deadline = Date.now() + 3600_000;
     for (;;) {
       const replies = await ctx.fleet.gather(nodes, 'list', {});
-      const waiting = replies.reduce((sum, { reply }) => sum + reply.queuedImages.length, 0);
+      for (const { reply } of replies) showProgress(board, reply, ctx.args);
+      const waiting = replies.reduce((sum, { reply }) => sum + reply.queuedImages.length + reply.filling.length, 0);
       if (waiting === 0 || Date.now() > deadline) {
+        board.close();
         const missing = replies.flatMap(({ reply }) => ctx.args.filter((id) => !reply.cachedImages.some((image) => image.image_id === id)).map((id) => `${reply.node}:${id}`));
         ctx.print(missing.length === 0 ? 'prefetch complete' : `not cached: ${missing.join(', ')}`);
         return missing.length === 0 && replies.length === nodes.length ? 0 : 1;
       }
-      ctx.print(`waiting for ${waiting} queued image(s)`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await new Promise((resolve) => setTimeout(resolve, ctx.pollMs ?? 250));
     }
   },
 };
+
+/** A bar per running fill; a requested or watched image that is cached is complete, even if its fill ran between two polls. */
+function showProgress(board: ProgressBoard, state: CacheNodeState, requested: string[]): void {
+  for (const fill of state.filling) board.update(`${state.node}/${fill.image_id}`, `${state.node} ${fill.image_id}`, fill.bytes, fill.size);
+  for (const image of state.cachedImages) {
+    const key = `${state.node}/${image.image_id}`;
+    if (!requested.includes(image.image_id) && !board.has(key)) continue;
+    board.update(key, `${state.node} ${image.image_id}`, image.size, image.size);
+    board.finish(key);
+  }
+}

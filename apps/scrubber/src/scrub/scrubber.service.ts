@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { recordSpanFacts } from '@glimpse/telemetry';
 import { BusClient, type JobDeferral, type QueuedJob, type WorkQueue, type WorkQueueConsumer } from '@glimpse/bus';
 import {
   SCRUB_QUEUE,
@@ -131,6 +132,7 @@ export class Scrubber implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private async onJob(job: QueuedJob<ScrubJob>): Promise<void | JobDeferral> {
+    recordSpanFacts({ imageId: job.data.imageId });
     const outcome = await this.scrubImage(job.data.imageId, job.attempt);
     if (outcome.kind === 'later') return { retryInMs: outcome.retryInMs };
     if (outcome.kind === 'failed') throw new Error(outcome.error);

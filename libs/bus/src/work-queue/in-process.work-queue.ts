@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ROOT_CONTEXT, propagation } from '@opentelemetry/api';
+import { currentTraceHeaders } from '../trace-headers';
+import { runInJobSpan } from './job-span';
 import {
   type ConsumeOptions,
   type JobFailure,
@@ -20,6 +23,8 @@ interface Entry<T> {
   running: boolean;
   /** Epoch ms before which the job is not handed out (backoff, deferral). */
   notBefore: number;
+  /** W3C trace context of whoever queued the job. */
+  trace: Record<string, string>;
 }
 
 interface Worker<T> {
@@ -36,6 +41,7 @@ interface Row {
   attempt: number;
   enqueued_at: string;
   not_before: number;
+  trace: string | null;
 }
 
 /** What the JetStream queue carries: JSON, so nothing works embedded that would break over NATS. */
@@ -61,13 +67,16 @@ export class InProcessWorkQueue<T> implements WorkQueue<T> {
     this.db.pragma('synchronous = FULL');
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, ' +
-        'attempt INTEGER NOT NULL, enqueued_at TEXT NOT NULL, not_before INTEGER NOT NULL, UNIQUE (queue, key))',
+        'attempt INTEGER NOT NULL, enqueued_at TEXT NOT NULL, not_before INTEGER NOT NULL, trace TEXT, UNIQUE (queue, key))',
     );
+    const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'trace')) this.db.exec('ALTER TABLE jobs ADD COLUMN trace TEXT'); // files from before traces
     for (const row of this.db.prepare('SELECT * FROM jobs ORDER BY seq').all() as Row[]) {
       this.entries(row.queue).set(row.key, {
         job: { key: row.key, data: JSON.parse(row.data) as T, attempt: row.attempt, enqueuedAt: row.enqueued_at },
         running: false,
         notBefore: row.not_before,
+        trace: row.trace ? (JSON.parse(row.trace) as Record<string, string>) : {},
       });
     }
   }
@@ -79,10 +88,11 @@ export class InProcessWorkQueue<T> implements WorkQueue<T> {
     const entries = this.entries(queue);
     if (entries.has(key)) return { added: false };
     const job: QueuedJob<T> = { key, data: copy(data), attempt: 0, enqueuedAt: new Date().toISOString() };
+    const trace = currentTraceHeaders();
     this.db
-      ?.prepare('INSERT INTO jobs (queue, key, data, attempt, enqueued_at, not_before) VALUES (?, ?, ?, 0, ?, 0)')
-      .run(queue, key, JSON.stringify(job.data), job.enqueuedAt);
-    entries.set(key, { job, running: false, notBefore: 0 });
+      ?.prepare('INSERT INTO jobs (queue, key, data, attempt, enqueued_at, not_before, trace) VALUES (?, ?, ?, 0, ?, 0, ?)')
+      .run(queue, key, JSON.stringify(job.data), job.enqueuedAt, JSON.stringify(trace));
+    entries.set(key, { job, running: false, notBefore: 0, trace });
     this.pump(queue);
     return { added: true };
   }
@@ -198,7 +208,9 @@ export class InProcessWorkQueue<T> implements WorkQueue<T> {
     const entries = this.entries(queue);
     const current = () => entries.get(job.key) === entry; // false once cancelled or purged
     try {
-      const outcome = await worker.handler(job);
+      // From the root, not from whatever request happened to pump the queue.
+      const parent = propagation.extract(ROOT_CONTEXT, entry.trace);
+      const outcome = await runInJobSpan(queue, job, 'in-process', parent, worker.handler);
       if (isDeferral(outcome)) this.retryLater(queue, entry, outcome.retryInMs, current(), true);
       else this.remove(queue, job.key, current());
     } catch (failure) {

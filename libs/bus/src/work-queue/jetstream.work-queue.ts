@@ -26,10 +26,9 @@ import {
   checkQueueName,
   isDeferral,
 } from './work-queue';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { contextFromHeaders, currentTraceHeaders } from '../trace-headers';
+import { runInJobSpan } from './job-span';
 
-const tracer = trace.getTracer('glimpse-bus');
 
 export interface JetStreamWorkQueueOptions {
   /** NATS server(s), comma-separated. */
@@ -219,9 +218,8 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
     const parent = contextFromHeaders(msg.headers);
     // <namespace>.jobs.<queue>.<key>
     const queue = msg.subject.split('.').slice(2, -1).join('.');
-    const span = tracer.startSpan(`${queue} job`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'glimpse.job.key': job.key, 'glimpse.job.attempt': attempt } }, parent);
     try {
-      const outcome = await context.with(trace.setSpan(parent, span), () => handler(job));
+      const outcome = await runInJobSpan(queue, job, 'nats', parent, handler);
       if (isDeferral(outcome)) {
         deferrals.add(msg.seq);
         msg.nak(Math.max(0, Math.ceil(outcome.retryInMs)));
@@ -234,10 +232,8 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
       if (final) deferrals.forget(msg.seq);
       if (final) msg.term();
       else msg.nak(backoffFor(options, job.attempt));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: asError(failure).message });
       options.onFailure?.({ job, error: asError(failure), final });
     } finally {
-      span.end();
       clearInterval(heartbeat);
     }
   }
