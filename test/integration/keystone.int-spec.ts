@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Mode, type RunningGlimpse, freePort, startGlimpse } from '../support/glimpse';
+import { eventually } from '../support/eventually';
 import { api, download, upload } from '../support/http';
 import { type KeystoneEnv, issueToken, keystoneAuthEnv, requireKeystone, revokeToken } from '../support/keystone';
 
@@ -145,6 +146,12 @@ describe.each(['embedded', 'cluster'] as Mode[])('Keystone tokens (%s)', (mode) 
   }, TEST_TIMEOUT);
 });
 
+/** The line may be written just after the response went out. */
+async function expectLogged(glimpse: RunningGlimpse, pattern: RegExp): Promise<void> {
+  await eventually(async () => pattern.test(glimpse.logs()), (found) => found, 5000).catch(() => false);
+  expect(glimpse.logs()).toMatch(pattern);
+}
+
 describe('Keystone that cannot be used (embedded)', () => {
   let keystone: KeystoneEnv;
   let unreachable: RunningGlimpse;
@@ -171,13 +178,13 @@ describe('Keystone that cannot be used (embedded)', () => {
     expect(res.headers.get('www-authenticate')).toBeNull();
     // Without a token there is nothing to ask Keystone: still 401.
     expect((await withToken(unreachable.url, null).get('/v2/images')).status).toBe(401);
-    expect(unreachable.logs()).toMatch(/Keystone is unreachable \(ECONNREFUSED\)/);
+    await expectLogged(unreachable, /Keystone is unreachable \(ECONNREFUSED\)/);
   }, TEST_TIMEOUT);
 
   it("answers 503 when Keystone refuses Glimpse's own service credentials, and logs why", async () => {
     const token = await issueToken(keystone, 'demo');
     expect((await withToken(misconfigured.url, token).get('/v2/images')).status).toBe(503);
-    expect(misconfigured.logs()).toMatch(/refused the login of username=glance project_name=service \(HTTP 401\)/);
+    await expectLogged(misconfigured, /refused the login of username=glance project_name=service \(HTTP 401\)/);
     expect(misconfigured.logs()).not.toContain('not-the-password');
   }, TEST_TIMEOUT);
 });

@@ -8,6 +8,8 @@ import { readEnvFile } from '../../support/env-file';
 const ENV_FILE = '/tmp/glimpse-objstore-keystone/env';
 const START = 'OBJSTORE_AUTH=keystone OBJSTORE_PORT=18180 OBJSTORE_DIR=/tmp/glimpse-objstore-keystone bash scripts/objstore/start.sh';
 const MIB = 1024 * 1024;
+// Every Keystone login hashes a password: seconds each when the CI machine is busy.
+jest.setTimeout(30000);
 
 const envFile = (path: string) => readEnvFile(path, START);
 

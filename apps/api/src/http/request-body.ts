@@ -22,7 +22,7 @@ export async function consumeBody<T>(req: Request, consume: (body: Readable) => 
   try {
     return await consume(body);
   } catch (error) {
-    if (!req.complete && !req.destroyed) drain(req);
+    if (!req.readableEnded && !req.destroyed) drain(req);
     throw error;
   } finally {
     req.off('close', aborted);
