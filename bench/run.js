@@ -26,6 +26,7 @@
 //   BENCH_REPEAT       uploads (each of a new image) and downloads to take the median of (default 3)
 //   BENCH_NODE_ARGS    extra node flags for the Glimpse processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   BENCH_OTEL_DISABLED=1  start Glimpse with OTEL_SDK_DISABLED=true (default: as deployed, SDK on, no exporter)
+//   BENCH_HASHING_ALGORITHM  hashing_algorithm of the Glimpse processes (sha512, the default, or sha256)
 //   GLANCE_PORT        port of the Glance peer (default 19292, or a free one when 19292 is taken)
 //   BENCH_BUILD_LABEL  what was built, for the JSON when the tree is not a git checkout
 //   BENCH_GLANCE_SCRIPTS  the Glance peer's scripts (default ../shared/peers/glance beside the checkout)
@@ -70,6 +71,7 @@ const OPTS = {
   downloadClient: process.env.BENCH_DOWNLOAD_CLIENT || 'node',
   nodeArgs: (process.env.BENCH_NODE_ARGS || '').split(/\s+/).filter(Boolean),
   otelDisabled: process.env.BENCH_OTEL_DISABLED === '1' || process.env.BENCH_OTEL_DISABLED === 'true',
+  hashingAlgorithm: process.env.BENCH_HASHING_ALGORITHM || '',
 };
 for (const m of OPTS.modes) {
   if (!['embedded', 'cluster', 'glance', 's3', 'cache'].includes(m)) {
@@ -433,13 +435,23 @@ function download(base, id, expected) {
   });
 }
 
-/** The same GET with curl: its own timing, from the request to the last byte. */
+/**
+ * The same GET with curl: its own timing, from the request to the last byte. Asynchronous, so
+ * that the bench's keep-alive sockets see a server closing them while curl runs.
+ */
 function curlDownload(url, expected) {
-  const out = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', url], { encoding: 'utf8' });
-  const [status, bytes, seconds] = out.stdout.trim().split(' ').map(Number);
-  if (status !== 200) return Promise.reject(new Error(`GET ${url} answered ${status}`));
-  if (bytes !== expected) return Promise.reject(new Error(`GET ${url}: ${bytes} bytes, expected ${expected}`));
-  return Promise.resolve({ seconds, chunked: false });
+  return new Promise((resolve, reject) => {
+    const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    curl.stdout.on('data', (chunk) => (out += chunk));
+    curl.on('error', reject);
+    curl.on('close', () => {
+      const [status, bytes, seconds] = out.trim().split(' ').map(Number);
+      if (status !== 200) return reject(new Error(`GET ${url} answered ${status}`));
+      if (bytes !== expected) return reject(new Error(`GET ${url}: ${bytes} bytes, expected ${expected}`));
+      resolve({ seconds, chunked: false });
+    });
+  });
 }
 
 function percentile(sorted, p) {
@@ -569,6 +581,7 @@ async function runNodeLoad(url, connections, seconds) {
 function childEnv(extra) {
   const env = { PATH: process.env.PATH || '/usr/bin:/bin', HOME: process.env.HOME || '/root', ...extra };
   if (OPTS.otelDisabled) env.OTEL_SDK_DISABLED = 'true';
+  if (OPTS.hashingAlgorithm) env.GLIMPSE_HASHING_ALGORITHM = OPTS.hashingAlgorithm;
   return env;
 }
 
@@ -1057,7 +1070,7 @@ async function benchCache(image) {
     await stop();
     forget(stop);
   }
-  result.params = { image_mib: OPTS.imageMib, repeat: OPTS.repeat };
+  result.params = { image_mib: OPTS.imageMib, repeat: OPTS.repeat, hashing_algorithm: OPTS.hashingAlgorithm || 'sha512' };
   result.build = gitState();
   result.date = new Date().toISOString();
   return result;

@@ -65,6 +65,8 @@ export class CacheFill {
     readonly target: FillTarget,
     private readonly paths: FillPaths,
     origin: () => Promise<Readable>,
+    /** Hears the bytes of each chunk once it is written. */
+    private readonly onWritten: (bytes: number) => void = () => undefined,
   ) {
     let settle: Settle = { resolve: () => undefined, reject: () => undefined };
     this.started = new Promise((resolve, reject) => (settle = { resolve, reject }));
@@ -88,17 +90,25 @@ export class CacheFill {
     return Readable.from(this.follow(start, end), { objectMode: false, highWaterMark: READ_CHUNK });
   }
 
+  /**
+   * Resolves with how many bytes from the start may be served, once that is more than
+   * `position`; rejects when the fill failed. The one gate every reader goes through.
+   */
+  async available(position: number): Promise<number> {
+    for (;;) {
+      if (this.state === 'failed') throw this.failure ?? new Error('cache fill failed');
+      const limit = this.servable();
+      if (position < limit) return limit;
+      await this.progress();
+    }
+  }
+
   private async *follow(start: number, end: number): AsyncGenerator<Buffer> {
-    const file = await this.openForReading();
+    const file = await this.openFile();
     try {
       let position = start;
       while (position <= end) {
-        if (this.state === 'failed') throw this.failure ?? new Error('cache fill failed');
-        const limit = this.servable();
-        if (position >= limit) {
-          await this.progress();
-          continue;
-        }
+        const limit = await this.available(position);
         const length = Math.min(READ_CHUNK, limit - position, end + 1 - position);
         const buffer = Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(buffer, 0, length, position);
@@ -111,11 +121,11 @@ export class CacheFill {
     }
   }
 
-  private async openForReading(): Promise<FileHandle> {
+  /** The file being filled, or the cached one when it was renamed into place meanwhile. */
+  async openFile(): Promise<FileHandle> {
     try {
       return await open(this.paths.incomplete, 'r');
     } catch (error) {
-      // Renamed into place in the meantime.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && this.state === 'verified') return open(this.paths.cached, 'r');
       throw error;
     }
@@ -145,6 +155,7 @@ export class CacheFill {
         // The write runs on the thread pool while a worker thread hashes the same bytes.
         await Promise.all([file.write(chunk, 0, chunk.length, this.written), digests?.update(chunk)]);
         this.written += chunk.length;
+        this.onWritten(chunk.length);
         this.notify();
       }
       if (this.written !== this.target.size) {

@@ -16,6 +16,11 @@ export class CacheStats {
     stream.on('data', (chunk: Buffer) => (this.bytesFromCache += chunk.length));
   }
 
+  /** Origin bytes a cache fill wrote (it counts them itself: no extra stream on the fill path). */
+  addOriginBytes(bytes: number): void {
+    this.bytesFromOrigin += bytes;
+  }
+
   /** Counts the origin's bytes as they pass (a listener on the source would race the consumer). */
   countOrigin(stream: Readable): Readable {
     const counted = new PassThrough({ highWaterMark: 1024 * 1024 });

@@ -97,8 +97,9 @@ export class ImageCache implements OnModuleDestroy {
       async () => {
         const { data } = await this.stores.open(image.locations, { size: target.size });
         this.stats.originReads++;
-        return this.stats.countOrigin(data.stream);
+        return data.stream;
       },
+      (bytes) => this.stats.addOriginBytes(bytes),
     );
     this.fills.set(image.id, fill);
     fill.done.then(

@@ -11,7 +11,7 @@ import { CACHE_SETTINGS, type CacheSettings } from '../cache/cache.settings';
 import { ImageCache } from '../cache/image-cache';
 import { ImageOrigin } from './image-origin';
 import { DownloadAccess } from './download-access';
-import { sendFileRange } from './zero-copy';
+import { sendFileRange, sendGrowingFile } from './zero-copy';
 
 /**
  * GET and HEAD /v2/images/{id}/file on the node's own port: the API's status codes, headers and
@@ -81,6 +81,7 @@ export class ImageFileController {
     const fill = this.cache.fill(image);
     await fill.started;
     this.writeHead(res, image, null, image.size);
+    if (await sendGrowingFile(res, () => fill.openFile(), 0, image.size - 1, (position) => fill.available(position))) return;
     await this.send(res, fill.reader());
   }
 

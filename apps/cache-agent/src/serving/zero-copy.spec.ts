@@ -5,7 +5,8 @@ import { type AddressInfo } from 'node:net';
 import { request as httpRequest, createServer, Agent, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sendFileRange } from './zero-copy';
+import { open } from 'node:fs/promises';
+import { sendFileRange, sendGrowingFile } from './zero-copy';
 
 const MIB = 1024 * 1024;
 
@@ -53,7 +54,11 @@ function fileServer(dir: string, outcomes: Outcomes): Server {
     res.statusCode = 206;
     res.setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Length', url.searchParams.get('length') ?? String(end - start + 1));
-    sendFileRange(res as unknown as Response, join(dir, url.searchParams.get('file') ?? 'image'), start, end).then(
+    const path = join(dir, url.searchParams.get('file') ?? 'image');
+    const sending = url.searchParams.has('growing')
+      ? sendGrowingFile(res as unknown as Response, () => open(path, 'r'), start, end, growth(Number(url.searchParams.get('growing')), url.searchParams.get('failAt')))
+      : sendFileRange(res as unknown as Response, path, start, end);
+    sending.then(
       (sent) => {
         outcomes.record({ sent, ended: res.writableEnded });
         if (!sent) res.removeHeader('Content-Length');
@@ -62,6 +67,22 @@ function fileServer(dir: string, outcomes: Outcomes): Server {
       () => outcomes.record({ sent: false, ended: res.writableEnded }),
     );
   });
+}
+
+/**
+ * A file that grows by `step` bytes every 2 ms, as a cache fill's does (the bytes are on disk
+ * already; only what may be sent grows), and fails once `failAt` bytes may be sent.
+ */
+function growth(step: number, failAt: string | null): (position: number) => Promise<number> {
+  let limit = 0;
+  return async (position) => {
+    while (limit <= position) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      limit += step;
+      if (failAt !== null && limit >= Number(failAt)) throw new Error('the fill failed');
+    }
+    return limit;
+  };
 }
 
 describe('sendFileRange', () => {
@@ -192,5 +213,20 @@ describe('sendFileRange', () => {
     const answer = await get('file=missing&start=0&end=9');
     expect(answer.status).toBe(500);
     expect(await outcomes.next()).toEqual({ sent: false, ended: false });
+  });
+
+  it('follows a growing file to its end, sending each part as it becomes available', async () => {
+    const answer = await get(`start=0&end=${bytes.length - 1}&growing=${MIB / 4}`);
+    expect(answer.aborted).toBe(false);
+    expect(answer.body.equals(bytes)).toBe(true);
+    expect(await outcomes.next()).toEqual({ sent: true, ended: true });
+  });
+
+  it('cuts the response short of its length when the growing file fails', async () => {
+    const answer = await get(`start=0&end=${bytes.length - 1}&growing=${MIB}&failAt=${3 * MIB}`);
+    expect(answer.aborted).toBe(true);
+    expect(answer.body.length).toBeLessThan(3 * MIB);
+    expect(answer.body.equals(bytes.subarray(0, answer.body.length))).toBe(true);
+    expect(await outcomes.next()).toEqual({ sent: true, ended: false });
   });
 });

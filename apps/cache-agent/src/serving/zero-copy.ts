@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
@@ -54,20 +54,39 @@ function flushed(socket: Socket): Promise<void> {
  * socket, too many transfers, the file cannot be opened): the caller then streams the body. True
  * when the response is done: ended whole, or its socket destroyed when the transfer failed midway.
  */
-export async function sendFileRange(res: Response, path: string, start: number, end: number): Promise<boolean> {
+export function sendFileRange(res: Response, path: string, start: number, end: number): Promise<boolean> {
+  return sendGrowingFile(res, () => open(path, 'r'), start, end, async () => end + 1);
+}
+
+/**
+ * The same for a file still being written: `available(position)` resolves with how far the file
+ * may be sent once that is beyond `position` (and rejects when it never will be, which cuts the
+ * response), so every reader of a cache fill gets its bytes without copying them.
+ */
+export async function sendGrowingFile(
+  res: Response,
+  openFile: () => Promise<FileHandle>,
+  start: number,
+  end: number,
+  available: (position: number) => Promise<number>,
+): Promise<boolean> {
   const sendfile = loadSendfile();
   if (!sendfile || transfers >= MAX_TRANSFERS || socketFd(res) === null) return false;
   transfers++;
   try {
-    const file = await open(path, 'r').catch(() => null);
+    const file = await openFile().catch(() => null);
     if (!file) return false;
     try {
       res.flushHeaders();
       await flushed(res.socket as Socket);
-      // Read again after the waits: a socket Node has closed meanwhile no longer owns its number.
-      const fd = socketFd(res);
-      if (fd === null) throw new Error('the connection closed before the body');
-      await sendfile(fd, file.fd, start, end - start + 1);
+      for (let position = start; position <= end; ) {
+        const limit = Math.min(end + 1, await available(position));
+        // Read again before every call: a socket Node has closed meanwhile no longer owns its number.
+        const fd = socketFd(res);
+        if (fd === null) throw new Error('the connection closed before the body was sent');
+        await sendfile(fd, file.fd, position, limit - position);
+        position = limit;
+      }
       // The body went past Node: Content-Length is set, so end() writes nothing and keep-alive goes on.
       res.end();
     } catch {
