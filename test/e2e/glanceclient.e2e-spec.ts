@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, cliValue, glanceFor, parseListTable, parsePropertyTable } from '../support/glance-cli';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { qcow2Image } from '../support/disk-images';
 import { api } from '../support/http';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -44,9 +45,8 @@ describe.each(['embedded', 'cluster'] as Mode[])('python-glanceclient CLI agains
     glimpse = await startGlimpse(mode, { GLIMPSE_AUTH_STRATEGY: 'noauth' });
     home = mkdtempSync(join(tmpdir(), `glimpse-e2e-home-${mode}-`));
     work = mkdtempSync(join(tmpdir(), `glimpse-e2e-files-${mode}-`));
-    imageData = randomBytes(3 * 1024 * 1024 + 12345);
     imagePath = join(work, 'disk.qcow2');
-    writeFileSync(imagePath, imageData);
+    imageData = qcow2Image(imagePath, 3 * 1024 * 1024 + 12345);
     schemaPath = join(home, '.glanceclient', 'image_schema.json');
     cli = glanceFor(glimpse.url, home);
     http = api(glimpse.url);

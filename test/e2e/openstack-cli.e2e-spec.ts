@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, runProcess } from '../support/run-process';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { qcow2Image } from '../support/disk-images';
 import { api } from '../support/http';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -80,9 +81,8 @@ describe.each(['embedded', 'cluster'] as Mode[])('openstack CLI against Glimpse 
     glimpse = await startGlimpse(mode, { GLIMPSE_AUTH_STRATEGY: 'noauth' });
     home = mkdtempSync(join(tmpdir(), `glimpse-e2e-osc-home-${mode}-`));
     work = mkdtempSync(join(tmpdir(), `glimpse-e2e-osc-files-${mode}-`));
-    diskData = randomBytes(2 * 1024 * 1024 + 4321);
     diskPath = join(work, 'disk.qcow2');
-    writeFileSync(diskPath, diskData);
+    diskData = qcow2Image(diskPath, 2 * 1024 * 1024 + 4321);
     rawData = randomBytes(70000);
     rawPath = join(work, 'disk.raw');
     writeFileSync(rawPath, rawData);

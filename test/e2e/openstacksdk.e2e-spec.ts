@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../support/run-process';
 import { type Mode, type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { qcow2Image } from '../support/disk-images';
 import { ADMIN, ALICE, BOB, type Identity, api } from '../support/http';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -101,9 +102,10 @@ describe.each(['embedded', 'cluster'] as Mode[])('openstacksdk against Glimpse (
     glimpse = await startGlimpse(mode, { GLIMPSE_AUTH_STRATEGY: 'trusted' });
     work = mkdtempSync(join(tmpdir(), `glimpse-e2e-sdk-${mode}-`));
     for (const [key, size] of [['a1', 1536 * 1024 + 7], ['a2', 64 * 1024], ['a3', 4096], ['b1', 8192], ['p1', 1000]] as const) {
-      data[key] = randomBytes(size);
       files[key] = join(work, `${key}.img`);
-      writeFileSync(files[key], data[key]);
+      // a1 is uploaded as qcow2, which it must then be: bare uploads are format-inspected
+      data[key] = key === 'a1' ? qcow2Image(files[key], size) : randomBytes(size);
+      if (key !== 'a1') writeFileSync(files[key], data[key]);
     }
     sdk = (...ops) => runSdk(glimpse.url, ops);
     http = { alice: api(glimpse.url, ALICE), bob: api(glimpse.url, BOB), admin: api(glimpse.url, ADMIN) };

@@ -1,6 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { qcow2Image } from '../support/disk-images';
 import { type Target, type TargetKind, startTarget } from '../support/target';
 import { ADMIN, ALICE, BOB, api, download, identityHeaders, upload } from '../support/http';
 
@@ -10,6 +14,7 @@ const FRESH_IMAGE_KEYS = [
   'tags', 'updated_at', 'virtual_size', 'visibility',
 ].sort();
 
+const MIB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 
@@ -401,7 +406,11 @@ export function describeImagesApi(mode: TargetKind): void {
           made.push(res.json());
         }
         await upload(glimpse.url, made[0].id, randomBytes(100), project);
-        await upload(glimpse.url, made[1].id, randomBytes(5000), project);
+        // made[1] is a qcow2, and a bare upload must be what it says (format inspection)
+        const qcow2Path = join(tmpdir(), `glimpse-suite-${randomUUID()}.qcow2`);
+        const qcow2 = qcow2Image(qcow2Path, 5000, MIB);
+        rmSync(qcow2Path);
+        await upload(glimpse.url, made[1].id, qcow2, project);
       });
 
       it('pages with limit, marker and next/first links, each image exactly once, newest first', async () => {

@@ -17,6 +17,8 @@ export interface ApiSettings {
   hashingAlgorithm: 'sha512' | 'sha256';
   diskFormats: readonly string[];
   containerFormats: readonly string[];
+  /** [image_format] require_image_format_match: a bare upload must be its disk_format and safe. */
+  requireImageFormatMatch: boolean;
   policyFile: string | null;
   propertyProtectionFile: string | null;
   propertyProtectionFormat: 'roles' | 'policies';
@@ -56,6 +58,7 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     hashingAlgorithm: config.DEFAULT.hashing_algorithm,
     diskFormats: config.image_format.disk_formats,
     containerFormats: config.image_format.container_formats,
+    requireImageFormatMatch: config.image_format.require_image_format_match,
     policyFile: config.oslo_policy.policy_file,
     propertyProtectionFile: config.DEFAULT.property_protection_file,
     propertyProtectionFormat: config.DEFAULT.property_protection_rule_format,

@@ -159,6 +159,10 @@ export const OPTIONS = {
   image_format: {
     disk_formats: list(DEFAULT_DISK_FORMATS, 'Disk formats an image may declare.'),
     container_formats: list(DEFAULT_CONTAINER_FORMATS, 'Container formats an image may declare.'),
+    require_image_format_match: bool(
+      true,
+      'Refuse (415) an upload with container_format bare whose content is not its disk_format, or is unsafe (a qcow2 backing or data file, a vmdk extent); false only logs it, as Glance 25 does.',
+    ),
   },
   registry: {
     registry_health_port: int(9191, 'Port of the registry health endpoint in cluster mode (0 disables it).', { min: 0, max: 65535 }),

@@ -13,6 +13,8 @@ import { type ByteRange, type ImageData, type StoreBackend, StoreError, type Sto
 import { recordSpanFacts } from '@glimpse/telemetry';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
+import { assertSafe } from '../formats/format-inspector';
+import { inspectStored } from '../formats/stored-image';
 import { ImageAccess } from './image-access';
 import { ImageLocations } from './image-locations';
 
@@ -72,6 +74,15 @@ export class ImageDataService {
     }
     recordSpanFacts({ imageId: id, size: stored.size, store: store.id });
 
+    let virtualSize: number | null;
+    try {
+      virtualSize = await this.inspectUpload(image, store, stored);
+    } catch (error) {
+      await store.delete(stored.location).catch(() => undefined);
+      await this.restoreQueued(caller, id);
+      throw error;
+    }
+
     try {
       return await this.registry.request(RegistrySubjects.transitionImage, {
         caller,
@@ -83,6 +94,7 @@ export class ImageDataService {
           checksum: stored.checksum,
           osHashAlgo: stored.hashAlgo,
           osHashValue: stored.multihash,
+          ...(virtualSize !== null ? { virtualSize } : {}),
           location: { url: stored.location, metadata: this.stores.multiStore ? { store: store.id } : {} },
         },
       });
@@ -94,6 +106,26 @@ export class ImageDataService {
       await this.restoreQueued(caller, id);
       throw error;
     }
+  }
+
+  /**
+   * Glance's in-flight format inspection of a bare upload, done on the stored data's headers:
+   * the virtual size when the content is its disk_format, and with require_image_format_match a
+   * 415 when it is not, or is unsafe to hand to a hypervisor (a qcow2 backing file, say).
+   */
+  private async inspectUpload(image: ImageRecord, store: StoreBackend, stored: StoredImage): Promise<number | null> {
+    if (image.containerFormat !== 'bare' || image.virtualSize || !image.diskFormat) return null;
+    const inspected = await inspectStored(store, stored.location, stored.size);
+    try {
+      assertSafe(inspected, image.diskFormat);
+    } catch (error) {
+      if (this.settings.requireImageFormatMatch) throw error;
+      this.logger.warn(`image ${image.id}: ${(error as Error).message}; kept, as [image_format] require_image_format_match is false`);
+      return null;
+    }
+    // As Glance's inspector for the declared format says: raw is its data, others their header.
+    if (image.diskFormat === 'raw') return stored.size;
+    return inspected.format === image.diskFormat && inspected.virtualSize > 0 ? inspected.virtualSize : null;
   }
 
   /** Checks status and policy before a byte is sent; returns null when the image has no data. */

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectImage } from './format-inspector';
+import { inspectImage } from '../formats/format-inspector';
 import { type ConversionInput, type QemuImgOptions, convertImage } from './image-conversion';
 
 // Real conversions by qemu-img and qemu-io (Debian: qemu-utils); the tests fail by name without them.

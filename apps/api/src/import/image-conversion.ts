@@ -3,7 +3,7 @@ import { type ExecFileException, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { assertExactFormat, assertSafe, inspectImage } from './format-inspector';
+import { assertExactFormat, assertSafe, inspectImage } from '../formats/format-inspector';
 
 /** `[image_conversion] output_format` choices, as Glance offers them. */
 export const OUTPUT_FORMATS = ['raw', 'qcow2', 'vmdk'] as const;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ImageRecord } from '@glimpse/contracts';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { assertSafe, inspectImage } from './format-inspector';
+import { assertSafe, inspectImage } from '../formats/format-inspector';
 import { convertImage } from './image-conversion';
 import { StagingArea } from './staging-area';
 

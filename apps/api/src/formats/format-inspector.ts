@@ -50,18 +50,32 @@ interface FormatProbe {
 /** A header that carries a format's signature but cannot be read as that format. */
 class Malformed extends Error {}
 
+/** Inspects a file on disk. */
 export async function inspectImage(path: string): Promise<InspectedImage> {
   const handle = await open(path, 'r');
   try {
-    const image = await imageFile(handle);
-    const found: (Examination & { format: Signature })[] = [];
-    for (const probe of PROBES) {
-      if (probe.matches(image)) found.push({ format: probe.format, ...(await examined(probe, image)) });
-    }
-    return verdict(found, image.size);
+    const { size } = await handle.stat();
+    return await inspectBytes(size, (offset, length) => readFully(handle, offset, length));
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Inspects an image of `size` bytes wherever it is, given a way to read `length` bytes at
+ * `offset` (a file, a store's ranged GET): only the few headers each format needs are read.
+ */
+export async function inspectBytes(size: number, read: (offset: number, length: number) => Promise<Buffer>): Promise<InspectedImage> {
+  const clamped = (offset: number, length: number) => {
+    const wanted = Math.max(0, Math.min(length, size - offset));
+    return wanted === 0 ? Promise.resolve(Buffer.alloc(0)) : read(offset, wanted);
+  };
+  const image: ImageFile = { size, head: await clamped(0, HEAD_BYTES), read: clamped };
+  const found: (Examination & { format: Signature })[] = [];
+  for (const probe of PROBES) {
+    if (probe.matches(image)) found.push({ format: probe.format, ...(await examined(probe, image)) });
+  }
+  return verdict(found, image.size);
 }
 
 /**
@@ -107,20 +121,15 @@ function mismatch(inspected: InspectedImage, declared: string): GlimpseError {
   return new GlimpseError('unsupported_media_type', `Image disk_format ${declared} does not match its content, which is ${content}`);
 }
 
-async function imageFile(handle: FileHandle): Promise<ImageFile> {
-  const { size } = await handle.stat();
-  const read = async (offset: number, length: number): Promise<Buffer> => {
-    const wanted = Math.max(0, Math.min(length, size - offset));
-    const buffer = Buffer.alloc(wanted);
-    let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, offset + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  };
-  return { size, head: await read(0, HEAD_BYTES), read };
+async function readFully(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }
 
 async function examined(probe: FormatProbe, image: ImageFile): Promise<Examination> {
