@@ -55,7 +55,9 @@ describe('store write failure (embedded, full disk)', () => {
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     socket.write(`PUT /v2/images/${id}/file HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
     socket.write(body);
-    // The whole body is sent before the next request, as a client on a reused connection does.
+    // Pipelined: the next request right behind the body. It must be answered, which it cannot be
+    // while the refused body sits unread in front of it. (Node runs a pipelined request beside
+    // the one before it, so its answer may show the image still saving.)
     socket.write(`GET /v2/images/${id} HTTP/1.1\r\nHost: x\r\n\r\n`);
     try {
       for (let i = 0; i < 80 && !/HTTP\/1\.1 200 [\s\S]*"id": ?"/.test(received); i++) await new Promise((r) => setTimeout(r, 50));
@@ -65,15 +67,16 @@ describe('store write failure (embedded, full disk)', () => {
     }
   }
 
-  it('reads the rest of a body the store refused, so a keep-alive client can send its next request on the same connection', async () => {
+  it('answers a request pipelined behind a body the store refused, and the image is back to queued', async () => {
     const image = (await api(glimpse.url).post('/v2/images', { name: 'reused', disk_format: 'raw', container_format: 'bare' })).json();
     const received = await uploadThenShow(image.id, randomBytes(3 * 1024 * 1024));
     expect(received).toMatch(/^HTTP\/1\.1 413 /);
-    expect(received).toMatch(/HTTP\/1\.1 200 [\s\S]*"status": ?"queued"/);
+    expect(received).toMatch(/HTTP\/1\.1 200 [\s\S]*"id": ?"/);
+    expect((await api(glimpse.url).get(`/v2/images/${image.id}`)).json().status).toBe('queued');
     expect(readdirSync(store).filter((name) => name.startsWith('.'))).toEqual([]);
   }, 10000);
 
-  it('does the same for a body refused before a byte was read, which has arrived whole by then', async () => {
+  it('answers a request pipelined behind a body refused before a byte of it was read', async () => {
     const client = api(glimpse.url);
     const image = (await client.post('/v2/images', { name: 'active', disk_format: 'raw', container_format: 'bare' })).json();
     expect((await upload(glimpse.url, image.id, randomBytes(1024), null)).status).toBe(204);
