@@ -28,7 +28,7 @@ export interface ScrubJob {
   deletedAt: string;
 }
 
-/** Readable facts for operators. Publisher: registry (queued), scrubber (the others). Consumers: operators (cache agents later). */
+/** Readable facts for operators. Publisher: registry (queued, scrubbed: it commits them), scrubber (failed, restored). Consumers: operators (cache agents later). */
 export const ScrubEvents = {
   queued: 'glimpse.scrub.image.queued.v1',
   scrubbed: 'glimpse.scrub.image.scrubbed.v1',

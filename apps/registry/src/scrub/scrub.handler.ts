@@ -1,7 +1,7 @@
 import { Controller, UseFilters, UseInterceptors } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type DueImage, type ScrubRequestMap, ScrubSubjects } from '@glimpse/contracts';
-import { BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
+import { type DueImage, type ScrubEvent, ScrubEvents, type ScrubRequestMap, ScrubSubjects } from '@glimpse/contracts';
+import { BusClient, BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
 import { ScrubCatalog } from './scrub-catalog';
 import { ScrubQueue } from './scrub-queue';
 
@@ -16,6 +16,7 @@ export class ScrubHandler {
   constructor(
     private readonly scrub: ScrubCatalog,
     private readonly queue: ScrubQueue,
+    private readonly bus: BusClient,
   ) {}
 
   @MessagePattern(ScrubSubjects.due)
@@ -28,9 +29,15 @@ export class ScrubHandler {
     return this.scrub.claim(request.imageId, request.scrubTimeSeconds, request.claimTimeoutMs);
   }
 
+  /**
+   * The registry announces the image scrubbed, not the scrubber: it commits the change, so the
+   * event is not lost when a scrubber dies between the commit and its own publish.
+   */
   @MessagePattern(ScrubSubjects.done)
   async done(@Payload() request: Req<typeof ScrubSubjects.done>): Promise<Rep<typeof ScrubSubjects.done>> {
-    return { imageId: request.imageId, status: await this.scrub.done(request.imageId, request.locationIds, request.releasedIds) };
+    const status = await this.scrub.done(request.imageId, request.locationIds, request.releasedIds);
+    if (status === 'deleted') this.bus.emit<ScrubEvent>(ScrubEvents.scrubbed, { imageId: request.imageId, at: new Date().toISOString() });
+    return { imageId: request.imageId, status };
   }
 
   @MessagePattern(ScrubSubjects.restore)

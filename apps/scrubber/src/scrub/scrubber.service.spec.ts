@@ -23,6 +23,8 @@ class Fixture {
       }
       throw new Error(`unexpected ${subject}`);
     },
+    /** The registry has answered deleted: it publishes the scrubbed event itself. */
+    scrubbed: () => this.done.some((d) => d.locationIds.length > 0 && !d.releasedIds?.length),
     emit: (subject: string, event: { imageId: string; error?: string }) => void this.events.push({ subject, ...event }),
   };
 
@@ -74,7 +76,7 @@ describe('Scrubber: queued jobs', () => {
     fx.claims.push({ outcome: 'not_due', dueInMs: 50 }, { outcome: 'claimed', locations: [location] });
     const started = Date.now();
     await fx.queue.enqueue(SCRUB_QUEUE, 'a', { imageId: 'a', deletedAt: new Date().toISOString() });
-    await until(() => fx.events.some((e) => e.subject === ScrubEvents.scrubbed));
+    await until(fx.bus.scrubbed);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     expect(fx.discarded).toEqual([location.url]);
     expect(fx.done).toEqual([{ imageId: 'a', locationIds: [7], releasedIds: [] }]);
@@ -86,8 +88,8 @@ describe('Scrubber: queued jobs', () => {
     fx.discardFailures = 2;
     fx.claims.push(...Array.from({ length: 3 }, () => ({ outcome: 'claimed' as const, locations: [location] })));
     await fx.queue.enqueue(SCRUB_QUEUE, 'a', { imageId: 'a', deletedAt: new Date().toISOString() });
-    await until(() => fx.events.some((e) => e.subject === ScrubEvents.scrubbed));
-    expect(fx.events.map((e) => e.subject)).toEqual([ScrubEvents.failed, ScrubEvents.failed, ScrubEvents.scrubbed]);
+    await until(fx.bus.scrubbed);
+    expect(fx.events.map((e) => e.subject)).toEqual([ScrubEvents.failed, ScrubEvents.failed]);
     expect(fx.done.map((d) => [d.locationIds, d.releasedIds])).toEqual([
       [[], [7]],
       [[], [7]],

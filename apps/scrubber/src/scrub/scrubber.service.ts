@@ -163,8 +163,7 @@ export class Scrubber implements OnApplicationBootstrap, OnApplicationShutdown {
     const { status } = await this.request<typeof ScrubSubjects.done>(ScrubSubjects.done, { imageId, locationIds: gone, releasedIds: released });
     const at = new Date().toISOString();
     if (status === 'deleted') {
-      this.scrubbedTotal++;
-      this.publish(ScrubEvents.scrubbed, { imageId, at });
+      this.scrubbedTotal++; // the registry has published the scrubbed event
       return { kind: 'scrubbed' };
     }
     error ??= 'locations remain';
