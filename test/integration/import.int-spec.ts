@@ -219,3 +219,74 @@ describe('interoperable import (embedded, multi-store)', () => {
     expect(readdirSync(join(dir, 'slow'))).not.toContain(image.id);
   });
 });
+
+describe('imports spend user_storage_quota (embedded, multi-store)', () => {
+  let dir: string;
+  let glimpse: RunningGlimpse;
+  let web: ReturnType<typeof webServer>;
+  let webUrl: string;
+  const admin = () => api(glimpse.url, ADMIN);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'glimpse-import-quota-'));
+    web = webServer();
+    await new Promise<void>((resolve) => web.server.listen(0, '127.0.0.1', () => resolve()));
+    webUrl = `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
+    const file = join(dir, 'glimpse.conf');
+    writeFileSync(file, [
+      '[DEFAULT]',
+      'enabled_backends = fast:file, slow:file',
+      `node_staging_uri = file://${dir}/staging`,
+      'user_storage_quota = 5MB',
+      '[glance_store]',
+      'default_backend = slow',
+      '[fast]',
+      `filesystem_store_datadir = ${dir}/fast`,
+      '[slow]',
+      `filesystem_store_datadir = ${dir}/slow`,
+      '[import_filtering_opts]',
+      'allowed_hosts = 127.0.0.1',
+      `allowed_ports = ${new URL(webUrl).port}`,
+    ].join('\n'));
+    glimpse = await startGlimpse('embedded', { GLIMPSE_CONFIG_FILE: file, GLIMPSE_AUTH_STRATEGY: 'trusted', GLIMPSE_DATA_DIR: join(dir, 'data') });
+  }, 60000);
+
+  afterAll(async () => {
+    await glimpse?.stop();
+    web.server.closeAllConnections();
+    await new Promise((resolve) => web.server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An image of ALICE's project, imported by the admin: the quota is the owner's. */
+  const aliceImage = async () => (await api(glimpse.url, ALICE).post('/v2/images', { name: 'q', disk_format: 'raw', container_format: 'bare' })).json();
+  const importImage = (id: string, body: unknown) => admin().post(`/v2/images/${id}/import`, body);
+  const show = async (id: string) => (await admin().get(`/v2/images/${id}`)).json();
+  const failedTask = async (id: string) =>
+    (await eventually(async () => (await admin().get(`/v2/images/${id}/tasks`)).json().tasks, (list: any[]) => list[0]?.status === 'failure'))[0];
+
+  it('refuses a copy that would hold the image twice past the quota, then a web-download past what is left', async () => {
+    const first = await aliceImage();
+    expect((await importImage(first.id, { method: { name: 'web-download', uri: `${webUrl}/image.raw` } })).status).toBe(202);
+    await eventually(() => show(first.id), (image) => image.status === 'active');
+
+    // 2 × 3 MiB would exceed 5 MiB: the copy fails and the image stays where it was.
+    expect((await importImage(first.id, { method: { name: 'copy-image' }, stores: ['fast'] })).status).toBe(202);
+    expect((await failedTask(first.id)).message).toMatch(/exceeds the quota/);
+    expect(await show(first.id)).toEqual(expect.objectContaining({ status: 'active', stores: 'slow' }));
+    expect(readdirSync(join(dir, 'fast'))).not.toContain(first.id);
+
+    // 1 MiB more fits beside the 3 MiB; then only about 1 MiB is left.
+    const small = await aliceImage();
+    expect((await upload(glimpse.url, small.id, randomBytes(1024 * 1024), ADMIN, { stage: true })).status).toBe(204);
+    expect((await importImage(small.id, { method: { name: 'glance-direct' }, stores: ['fast'] })).status).toBe(202);
+    await eventually(() => show(small.id), (image) => image.status === 'active');
+
+    const second = await aliceImage();
+    expect((await importImage(second.id, { method: { name: 'web-download', uri: `${webUrl}/image.raw` } })).status).toBe(202);
+    expect((await failedTask(second.id)).message).toMatch(/exceeds the quota/);
+    expect((await show(second.id)).status).toBe('queued');
+    expect(readdirSync(join(dir, 'slow'))).not.toContain(second.id);
+    expect(existsSync(join(dir, 'staging', second.id))).toBe(false);
+  }, 60000);
+});

@@ -35,6 +35,7 @@ describe('multi-store and locations (embedded)', () => {
       'show_multiple_locations = true',
       'show_image_direct_url = true',
       'image_location_quota = 3',
+      'user_storage_quota = 1MB',
       '[glance_store]',
       'default_backend = slow',
       '[fast]',
@@ -163,6 +164,16 @@ describe('multi-store and locations (embedded)', () => {
     expect((await add({ url: `${webUrl}/images/served.img`, metadata: { copy: '2' } })).status).toBe(200);
     const over = await add({ url: `${webUrl}/images/served.img`, metadata: { copy: '3' } });
     expect([over.status, over.text]).toEqual([413, expect.stringContaining('Attempted: 4, Maximum: 3')]);
+  });
+
+  it('counts each location of an image against the owner\'s user_storage_quota (413 past it)', async () => {
+    const image = await activeImage('fast', randomBytes(400 * 1024), ALICE);
+    const add = (metadata: Record<string, string>) =>
+      admin().patch(`/v2/images/${image.id}`, [{ op: 'add', path: '/locations/-', value: { url: `${webUrl}/images/served.img`, metadata } }]);
+    expect((await add({})).status).toBe(200); // twice 400 KiB: under 1 MiB
+    const over = await add({ copy: '2' }); // three times
+    expect([over.status, over.text]).toEqual([413, expect.stringContaining('exceeds the quota')]);
+    expect((await admin().get(`/v2/images/${image.id}`)).json().locations).toHaveLength(2);
   });
 });
 

@@ -16,6 +16,7 @@ import { ImageActionsController } from './images/image-actions.controller';
 import { ImageDataController } from './images/image-data.controller';
 import { ImageLocations } from './images/image-locations';
 import { ImageDataService } from './images/image-data.service';
+import { StorageQuota } from './images/storage-quota';
 import { ImageStoresController } from './images/image-stores.controller';
 import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
@@ -77,6 +78,7 @@ export class ApiModule implements NestModule {
         ImageAccess,
         ImageDataService,
         ImageLocations,
+        StorageQuota,
         StagingArea,
         ImportService,
         ImportPlugins,

@@ -17,6 +17,7 @@ import { assertSafe } from '../formats/format-inspector';
 import { inspectStored } from '../formats/stored-image';
 import { ImageAccess } from './image-access';
 import { ImageLocations } from './image-locations';
+import { StorageQuota, quotaExceeded } from './storage-quota';
 
 export interface Download {
   image: ImageRecord;
@@ -34,6 +35,7 @@ export class ImageDataService {
     private readonly access: ImageAccess,
     private readonly stores: Stores,
     private readonly locations: ImageLocations,
+    private readonly quota: StorageQuota,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -53,7 +55,7 @@ export class ImageDataService {
     if (announcedSize !== undefined && announcedSize > this.settings.imageSizeCap) {
       throw new GlimpseError('payload_too_large', `The incoming image is too large: ${announcedSize} bytes exceed image_size_cap ${this.settings.imageSizeCap}.`);
     }
-    const quotaRoom = await this.storageQuotaRoom(image);
+    const quotaRoom = await this.quota.roomFor(image);
     if (announcedSize !== undefined && quotaRoom !== null && announcedSize > quotaRoom) throw quotaExceeded(announcedSize, quotaRoom);
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'saving' });
 
@@ -174,14 +176,6 @@ export class ImageDataService {
     return store;
   }
 
-  /** Bytes the owner may still store under user_storage_quota; null when there is no quota. */
-  private async storageQuotaRoom(image: ImageRecord): Promise<number | null> {
-    const quota = this.settings.userStorageQuota;
-    if (quota <= 0) return null;
-    const usage = await this.registry.request(RegistrySubjects.getUsage, { owner: image.owner, excludeImageId: image.id });
-    return Math.max(0, quota - usage.storedBytes);
-  }
-
   private async restoreQueued(caller: CallerContext, id: string): Promise<void> {
     await this.registry
       .request(RegistrySubjects.transitionImage, {
@@ -193,13 +187,6 @@ export class ImageDataService {
       })
       .catch((error: Error) => this.logger.warn(`image ${id}: could not return to queued: ${error.message}`));
   }
-}
-
-function quotaExceeded(size: number, room: number): GlimpseError {
-  return new GlimpseError(
-    'payload_too_large',
-    `Denying attempt to upload image because it exceeds the quota: the size of the data (at least ${size} bytes) will exceed the limit; ${room} bytes remaining.`,
-  );
 }
 
 /** A failed upload as the client should hear it; a vanished client gets a 400 nobody reads. */

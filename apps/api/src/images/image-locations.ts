@@ -6,6 +6,7 @@ import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { PolicyEnforcer, imageTarget } from '@glimpse/access';
 import type { PatchOp } from './json-patch';
 import { type NewLocation, planLocations } from './location-patch';
+import { StorageQuota } from './storage-quota';
 
 /** Schemes a client may never point an image at: they would expose the service's own files. */
 const RESTRICTED_SCHEMES = ['file', 'filesystem', 'swift+config'];
@@ -21,12 +22,13 @@ export class ImageLocations {
     private readonly stores: Stores,
     private readonly policy: PolicyEnforcer,
     private readonly registry: RegistryClient,
+    private readonly quota: StorageQuota,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
   /**
    * PATCH operations on /locations: policy, Glance's checks, each new URL proven readable with
-   * data (size > 0) by an enabled store. Returns null when nothing changes; the caller deletes
+   * data (size > 0) by an enabled store, the owner's storage quota. Returns null when nothing changes; the caller deletes
    * the data of dropped locations.
    */
   async applyPatch(caller: CallerContext, image: ImageRecord, ops: PatchOp[]): Promise<SetLocationsReply | null> {
@@ -38,6 +40,8 @@ export class ImageLocations {
     const added = plan.locations.filter((l) => !known.has(`${l.url} ${JSON.stringify(l.metadata)}`));
     const sizes = await Promise.all(added.map((location) => this.checkedSize(location)));
     const locations = plan.locations.map((location) => this.withStore(location));
+    // Every location counts the image's size again against user_storage_quota, as in Glance.
+    if (added.length > 0) await this.quota.assertFits(image, (image.size ?? sizes[0] ?? 0) * locations.length);
     const activate = image.status === 'queued' && locations.length > 0 ? { size: sizes[0] ?? 0, ...plan.validation } : undefined;
     return this.registry.request(RegistrySubjects.setLocations, { caller, id: image.id, expectedStatus: image.status, locations, activate });
   }

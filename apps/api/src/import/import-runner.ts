@@ -10,9 +10,10 @@ import {
   RegistrySubjects,
   type TaskRecord,
 } from '@glimpse/contracts';
-import { HttpStore, RemoteUrlPolicy, type StoredImage, Stores, redacted } from '@glimpse/stores';
+import { HttpStore, RemoteUrlPolicy, type StoredImage, Stores, isStoreFailure, redacted } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageLocations } from '../images/image-locations';
+import { StorageQuota, quotaExceeded } from '../images/storage-quota';
 import { ImportPlugins } from './import-plugins';
 import { StagingArea } from './staging-area';
 
@@ -45,6 +46,7 @@ export class ImportRunner {
     private readonly locations: ImageLocations,
     private readonly staging: StagingArea,
     private readonly plugins: ImportPlugins,
+    private readonly quota: StorageQuota,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {
     this.web = new HttpStore({ timeoutMs: settings.webDownloadTimeoutMs, maxRedirects: 5, policy: new RemoteUrlPolicy(settings.remoteUrls) });
@@ -61,6 +63,7 @@ export class ImportRunner {
       await this.fillStaging(job, image);
       checkAborted(signal);
       const prepared = job.method === 'copy-image' ? null : await this.plugins.run(imageId, image, this.staging.pathOf(imageId));
+      await this.assertQuota(job, image);
       const failedStores: string[] = [];
       for (const store of job.stores) {
         checkAborted(signal);
@@ -101,15 +104,27 @@ export class ImportRunner {
     }
   }
 
+  /** The owner's user_storage_quota pays for one copy per target store, beside what the image holds. */
+  private async assertQuota(job: ImportJob, image: ImageRecord): Promise<void> {
+    const size = (await this.staging.stat(image.id)).size;
+    const held = job.method === 'copy-image' ? image.locations.filter((l) => l.status === 'active').length : 0;
+    await this.quota.assertFits(image, size * (held + job.stores.length));
+  }
+
   private async fillStaging(job: ImportJob, image: ImageRecord): Promise<void> {
-    const options = { maxSize: this.settings.imageSizeCap, hashAlgo: this.settings.hashingAlgorithm };
+    // A download stops as soon as it outgrows the owner's quota.
+    const room = job.method === 'web-download' ? await this.quota.roomFor(image) : null;
+    const maxSize = room === null ? this.settings.imageSizeCap : Math.min(room, this.settings.imageSizeCap);
+    const options = { maxSize, hashAlgo: this.settings.hashingAlgorithm };
     if (job.method === 'glance-direct') {
       if (!(await this.staging.has(image.id))) throw new Error(`The staged data of image ${image.id} is gone: stage it again.`);
       return;
     }
     if (job.method === 'web-download') {
       const data = await this.web.get(job.uri!);
-      await this.staging.write(image.id, data.stream, options);
+      await this.staging.write(image.id, data.stream, options).catch((error: unknown) => {
+        throw room !== null && room < this.settings.imageSizeCap && isStoreFailure(error, 'too_large') ? quotaExceeded(maxSize + 1, room) : error;
+      });
       return;
     }
     await this.staging.write(image.id, (await this.readExisting(image)).stream, { ...options, expectedSize: image.size ?? undefined });
