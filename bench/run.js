@@ -677,7 +677,9 @@ async function startPrivateNats() {
   const bin = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((b) => fs.existsSync(b)) || (have('nats-server') ? 'nats-server' : null);
   if (!bin) return null;
   const port = await freePort();
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // JetStream on: the scrub, prefetch and import queues are durable streams.
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'glimpse-bench-nats-'));
+  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const deadline = Date.now() + 10000;
@@ -685,7 +687,11 @@ async function startPrivateNats() {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start on ${port}: ${err}`);
     await sleep(50);
   }
-  return { url: `nats://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChildren([child]) };
+  const stop = async () => {
+    await stopChildren([child]);
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  };
+  return { url: `nats://127.0.0.1:${port}`, pid: child.pid, stop };
 }
 
 async function startCluster() {

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'minio';
-import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { type RunningApp, type RunningGlimpse, startApp, startGlimpse } from '../support/glimpse';
+import { hangingUpload } from '../support/hanging-upload';
 import { api, upload } from '../support/http';
 import { TcpRelay } from '../support/tcp-relay';
 import { eventually } from '../support/eventually';
@@ -50,7 +51,7 @@ describe('S3 backend through the API (cluster)', () => {
       's3_store_large_object_size = 8',
       's3_store_large_object_chunk_size = 5',
     ].join('\n'));
-    glimpse = await startGlimpse('cluster', { GLIMPSE_CONFIG_FILE: config });
+    glimpse = await startGlimpse('cluster', { GLIMPSE_CONFIG_FILE: config, GLIMPSE_ABANDONED_UPLOAD_TIMEOUT: '2' });
   }, 90000);
 
   afterAll(async () => {
@@ -122,6 +123,30 @@ describe('S3 backend through the API (cluster)', () => {
       expect(readdirSync(join(dir, 'local'))).not.toContain(strict.id);
     } finally {
       await relay.start();
+    }
+  }, 60000);
+
+  it('aborts the multipart upload of an API killed mid-upload: the image is killed, no part stays', async () => {
+    const image = (await api(glimpse.url).post('/v2/images', { name: 'abandoned', disk_format: 'raw', container_format: 'bare' })).json();
+    const unfinished = async () => {
+      const uploads: string[] = [];
+      // Non-recursive: s3api lists nothing for the empty delimiter of a recursive listing.
+      for await (const item of s3.listIncompleteUploads(bucket, image.id, false)) uploads.push((item as { key: string }).key);
+      return uploads;
+    };
+    const hanging = hangingUpload(glimpse.url, image.id, 64 * MIB, 12 * MIB);
+    await eventually(unfinished, (uploads) => uploads.length > 0);
+    await glimpse.crash(); // the API only: registry, NATS and S3 stay
+    hanging.abort();
+    let api2: RunningApp | null = null;
+    try {
+      api2 = await startApp(glimpse, 'api', 'GLIMPSE_BIND_PORT');
+      await eventually(async () => (await api(api2!.url).get(`/v2/images/${image.id}`)).json().status, (status) => status === 'killed', 15000);
+      await eventually(unfinished, (uploads) => uploads.length === 0);
+      expect(await objectNames(bucket)).not.toContain(image.id);
+      expect((await api(api2.url).del(`/v2/images/${image.id}`)).status).toBe(204);
+    } finally {
+      await api2?.stop();
     }
   }, 60000);
 });

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { AddOptions, StoreDriver } from '@glimpse/stores';
 
 const MIB = 1024 * 1024;
@@ -62,6 +62,14 @@ export async function digestOf(stream: Readable): Promise<{ size: number; md5: s
     sha512.update(chunk as Buffer);
   }
   return { size, md5: md5.digest('hex'), sha512: sha512.digest('hex') };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('not within time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function failingAfter(bytes: number): Readable {
@@ -145,6 +153,32 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
         const left = await target.leftovers();
         expect(left.filter((object) => object.includes(id))).toEqual([]);
       });
+
+      it('purges what an abandoned upload left: the parts of a write in flight, an object never recorded', async () => {
+        const id = randomUUID();
+        const ofId = async (image: string) => (await target.leftovers()).filter((object) => object.includes(image));
+        // More than two 5 MiB parts (S3 holds one back until the next is full), then the write
+        // hangs, as when its process died.
+        const source = new PassThrough();
+        source.write(Buffer.alloc(11 * MIB + 1, 1));
+        const writing = driver.add(id, source, options).catch((error: Error) => error);
+        try {
+          await until(async () => (await ofId(id)).length > 0);
+          await driver.purgeUpload(id);
+          expect(await ofId(id)).toEqual([]);
+        } finally {
+          source.destroy(new Error('the uploader died'));
+        }
+        expect(await writing).toBeInstanceOf(Error);
+        expect(await ofId(id)).toEqual([]);
+
+        const unrecorded = randomUUID();
+        const stored = await driver.add(unrecorded, small.stream(), { ...options, expectedSize: 3 * MIB + 17 });
+        await driver.purgeUpload(unrecorded);
+        await expect(driver.size(stored.location)).rejects.toEqual(failureOf('not_found'));
+        expect(await ofId(unrecorded)).toEqual([]);
+        await driver.purgeUpload(randomUUID()); // nothing there
+      }, 60_000);
 
       it(`round-trips a large object (${target.largeBytes / MIB} MiB) with memory independent of its size`, async () => {
         const large = generated(target.largeBytes, 3);

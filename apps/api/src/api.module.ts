@@ -17,6 +17,7 @@ import { ImageDataController } from './images/image-data.controller';
 import { ImageLocations } from './images/image-locations';
 import { ImageDataService } from './images/image-data.service';
 import { StorageQuota } from './images/storage-quota';
+import { AbandonedUploads } from './images/abandoned-uploads';
 import { ImageStoresController } from './images/image-stores.controller';
 import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
@@ -79,6 +80,7 @@ export class ApiModule implements NestModule {
         ImageDataService,
         ImageLocations,
         StorageQuota,
+        AbandonedUploads,
         StagingArea,
         ImportService,
         ImportPlugins,

@@ -36,6 +36,8 @@ export interface ApiSettings {
   importPlugins: readonly string[];
   conversionFormat: string;
   importLockTimeoutMs: number;
+  /** abandoned_upload_timeout; 0: never. */
+  abandonedUploadTimeoutMs: number;
   /** image_cache_dir is set: the cache agents' /v2/cache API is on. */
   cacheEnabled: boolean;
   /** A cache node unheard of for this long is left out (three heartbeats). */
@@ -75,6 +77,7 @@ export function apiSettings(config: GlimpseConfig): ApiSettings {
     importPlugins: config.image_import_opts.image_import_plugins,
     conversionFormat: config.image_conversion.output_format,
     importLockTimeoutMs: config.image_import_opts.import_lock_timeout * 1000,
+    abandonedUploadTimeoutMs: config.DEFAULT.abandoned_upload_timeout * 1000,
     cacheEnabled: config.DEFAULT.image_cache_dir !== null,
     cacheNodeTimeoutSeconds: Math.max(15, config.cache_agent.cache_heartbeat_interval * 3),
     remoteUrls: remoteUrlSettings(config),

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { CacheNodesHandler } from './cache/cache-nodes.handler';
 import { DatabaseModule } from './database/database.module';
 import { ImageCatalog } from './images/image-catalog';
+import { UploadLiveness } from './images/upload-liveness';
 import { ImageReader } from './images/image-reader';
 import { ImageEventPublisher } from './images/image-events';
 import { ImagesHandler } from './images/images.handler';
@@ -27,6 +28,7 @@ export class RegistryModule {
       providers: [
         ImageReader,
         ImageCatalog,
+        UploadLiveness,
         ImageEventPublisher,
         MemberCatalog,
         ScrubCatalog,

@@ -64,6 +64,11 @@ export const OPTIONS = {
     ),
     public_endpoint: optionalStr('Public URL of the API, used in the versions document instead of the request host.'),
     image_size_cap: int(TIB, 'Largest image, in bytes, that may be uploaded.', { min: 1 }),
+    abandoned_upload_timeout: int(
+      600,
+      "Seconds a saving image may go without a heartbeat from the API receiving its data (that API died mid-upload) before it becomes killed and what the upload left in the stores is removed; 0 leaves it saving, as Glance does. Glimpse's own.",
+      { min: 0 },
+    ),
     limit_param_default: int(25, 'Page size of GET /v2/images when the request gives no limit.', { min: 1 }),
     api_limit_max: int(1000, 'Largest page size a client may ask for.', { min: 1 }),
     hashing_algorithm: oneOf(['sha512', 'sha256'] as const, 'sha512', 'Algorithm of os_hash_value.'),

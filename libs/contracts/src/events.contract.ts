@@ -11,6 +11,8 @@ export const ImageEvents = {
   deleted: 'glimpse.events.image.deleted.v1',
   /** Cache agents stop serving it (consumer: apps/cache-agent). */
   deactivated: 'glimpse.events.image.deactivated.v1',
+  /** Its upload was abandoned: the API receiving it stopped heartbeating (it died). */
+  killed: 'glimpse.events.image.killed.v1',
 } as const;
 
 export interface ImageEvent {
@@ -27,4 +29,5 @@ export interface ImageEventMap {
   [ImageEvents.activated]: ImageEvent;
   [ImageEvents.deleted]: ImageEvent;
   [ImageEvents.deactivated]: ImageEvent;
+  [ImageEvents.killed]: ImageEvent;
 }

@@ -41,6 +41,10 @@ export const RegistrySubjects = {
   removeTag: 'glimpse.registry.tag.remove.v1',
   /** What a project stores: bytes (size × locations) and image counts, for quotas and /v2/info/usage. */
   getUsage: 'glimpse.registry.usage.get.v1',
+  /** The API receiving a saving image's data is alive: its updated_at moves on. Replies whether it is still saving. */
+  touchUpload: 'glimpse.registry.image.upload.touch.v1',
+  /** saving images untouched for staleAfterMs (their API died mid-upload) become killed; replies their ids. */
+  killAbandonedUploads: 'glimpse.registry.image.upload.kill-abandoned.v1',
 } as const;
 
 export interface UsageRequest {
@@ -137,6 +141,11 @@ export interface SetLocationsReply {
   dropped: { id: number; url: string }[];
 }
 
+export interface KillAbandonedUploadsRequest {
+  staleAfterMs: number;
+  limit: number;
+}
+
 export interface PurgeLocationsRequest {
   imageId: string;
   locationIds: number[];
@@ -161,4 +170,6 @@ export interface RegistryRequestMap {
   [RegistrySubjects.addTag]: [TagRequest, ImageRecord];
   [RegistrySubjects.removeTag]: [TagRequest, ImageRecord];
   [RegistrySubjects.getUsage]: [UsageRequest, UsageReply];
+  [RegistrySubjects.touchUpload]: [{ id: string }, { saving: boolean }];
+  [RegistrySubjects.killAbandonedUploads]: [KillAbandonedUploadsRequest, { imageIds: string[] }];
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -90,6 +90,16 @@ export class FilesystemStore implements StoreDriver {
       await unlink(this.pathOf(location));
     } catch (error) {
       throw storeErrorOf(error, location);
+    }
+  }
+
+  async purgeUpload(imageId: string): Promise<void> {
+    const names = await readdir(this.dir);
+    const leftovers = names.filter((name) => name === imageId || (name.startsWith(`.${imageId}.`) && name.endsWith('.partial')));
+    for (const name of leftovers) {
+      await unlink(join(this.dir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw storeErrorOf(error, name);
+      });
     }
   }
 

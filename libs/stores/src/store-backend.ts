@@ -103,6 +103,12 @@ export class StoreBackend {
     return this.run('size', {}, () => this.driver.size(location));
   }
 
+  /** What an abandoned upload of the image left here (nothing to do in a read-only store). */
+  purgeUpload(imageId: string): Promise<void> {
+    if (!this.driver.capabilities.write) return Promise.resolve();
+    return this.run('purge_upload', { 'glimpse.image.id': imageId }, () => this.driver.purgeUpload(imageId));
+  }
+
   properties(): Record<string, unknown> {
     return this.driver.properties();
   }

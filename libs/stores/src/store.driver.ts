@@ -55,6 +55,12 @@ export interface StoreDriver {
   add(imageId: string, data: Readable, options: AddOptions): Promise<StoredImage>;
   delete(location: string): Promise<void>;
   size(location: string): Promise<number>;
+  /**
+   * Removes whatever an add() of this image left behind when its process died: a partial file,
+   * an unfinished multipart upload or its segments, an object the registry never recorded.
+   * Only called for an image whose upload can no longer finish (it is killed). Nothing there is fine.
+   */
+  purgeUpload(imageId: string): Promise<void>;
   /** Non-secret facts for GET /v2/info/stores/detail (Glance's per-store "properties"). */
   properties(): Record<string, unknown>;
 }

@@ -48,6 +48,16 @@ export class Stores {
     });
   }
 
+  /**
+   * Removes what an abandoned upload of the image left in any store it may have written to; every
+   * store is tried, the first failure is thrown afterwards.
+   */
+  async purgeUpload(imageId: string): Promise<void> {
+    const failures: unknown[] = [];
+    for (const backend of this.backends) await backend.purgeUpload(imageId).catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  }
+
   /** An image's active locations, most preferred first: by store weight, then in stored order. */
   ordered<L extends StoredLocation>(locations: readonly L[]): L[] {
     return locations

@@ -17,6 +17,7 @@ import { assertSafe } from '../formats/format-inspector';
 import { inspectStored } from '../formats/stored-image';
 import { ImageAccess } from './image-access';
 import { ImageLocations } from './image-locations';
+import { AbandonedUploads } from './abandoned-uploads';
 import { StorageQuota, quotaExceeded } from './storage-quota';
 
 export interface Download {
@@ -36,6 +37,7 @@ export class ImageDataService {
     private readonly stores: Stores,
     private readonly locations: ImageLocations,
     private readonly quota: StorageQuota,
+    private readonly abandoned: AbandonedUploads,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -58,7 +60,24 @@ export class ImageDataService {
     const quotaRoom = await this.quota.roomFor(image);
     if (announcedSize !== undefined && quotaRoom !== null && announcedSize > quotaRoom) throw quotaExceeded(announcedSize, quotaRoom);
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'saving' });
+    const stopHeartbeat = this.abandoned.keepAlive(id);
+    try {
+      return await this.receive(caller, image, store, body, announcedSize, quotaRoom);
+    } finally {
+      stopHeartbeat();
+    }
+  }
 
+  /** The saving image's data into the store, inspected, then active; or back to queued. */
+  private async receive(
+    caller: CallerContext,
+    image: ImageRecord,
+    store: StoreBackend,
+    body: Readable,
+    announcedSize: number | undefined,
+    quotaRoom: number | null,
+  ): Promise<ImageRecord> {
+    const id = image.id;
     let stored: StoredImage;
     const maxSize = quotaRoom === null ? this.settings.imageSizeCap : Math.min(quotaRoom, this.settings.imageSizeCap);
     try {

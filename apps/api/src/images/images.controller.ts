@@ -1,3 +1,4 @@
+import { AbandonedUploads } from './abandoned-uploads';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, type Visibility, forbidden } from '@glimpse/contracts';
@@ -30,6 +31,7 @@ export class ImagesController {
     private readonly locations: ImageLocations,
     private readonly stores: Stores,
     private readonly imports: ImportService,
+    private readonly abandoned: AbandonedUploads,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -107,6 +109,7 @@ export class ImagesController {
     const { pendingLocations } = await this.registry.request(RegistrySubjects.deleteImage, { caller, id, delayed });
     await this.data.deleteData(id, pendingLocations);
     await this.imports.discardStaged(id);
+    if (image.status === 'killed') await this.abandoned.purge(id);
   }
 
   private async patchLocations(caller: CallerContext, image: ImageRecord, ops: PatchOp[]): Promise<ImageRecord> {

@@ -7,6 +7,7 @@ import {
   type GetImageRequest,
   ImageEvents,
   type ImageRecord,
+  type KillAbandonedUploadsRequest,
   type ListImagesReply,
   type ListImagesRequest,
   type PurgeLocationsRequest,
@@ -23,6 +24,7 @@ import { BusExceptionFilter, TraceContextInterceptor } from '@glimpse/bus';
 import { ScrubQueue } from '../scrub/scrub-queue';
 import { ImageCatalog } from './image-catalog';
 import { ImageEventPublisher } from './image-events';
+import { UploadLiveness } from './upload-liveness';
 
 /** Answers the registry's image subjects and publishes a domain event after each commit. */
 @Controller()
@@ -33,6 +35,7 @@ export class ImagesHandler {
     private readonly catalog: ImageCatalog,
     private readonly events: ImageEventPublisher,
     private readonly scrubQueue: ScrubQueue,
+    private readonly uploads: UploadLiveness,
   ) {}
 
   @MessagePattern(RegistrySubjects.createImage)
@@ -65,6 +68,18 @@ export class ImagesHandler {
     if (image.status === 'active') this.events.publish(ImageEvents.activated, image);
     if (image.status === 'deactivated' && request.from !== 'deactivated') this.events.publish(ImageEvents.deactivated, image);
     return image;
+  }
+
+  @MessagePattern(RegistrySubjects.touchUpload)
+  async touchUpload(@Payload() request: { id: string }): Promise<{ saving: boolean }> {
+    return { saving: await this.uploads.touch(request.id) };
+  }
+
+  @MessagePattern(RegistrySubjects.killAbandonedUploads)
+  async killAbandonedUploads(@Payload() request: KillAbandonedUploadsRequest): Promise<{ imageIds: string[] }> {
+    const killed = await this.uploads.killAbandoned(request.staleAfterMs, request.limit);
+    for (const image of killed) this.events.publish(ImageEvents.killed, image);
+    return { imageIds: killed.map((image) => image.id) };
   }
 
   @MessagePattern(RegistrySubjects.deleteImage)

@@ -78,6 +78,11 @@ export class HttpStore implements StoreDriver {
     throw new StoreError('add_disabled', 'The http store is read-only: deleting images from it is not supported.');
   }
 
+  /** Nothing to purge: the store never writes. */
+  purgeUpload(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Content-Length of a HEAD; when HEAD gives none, the total of a GET for the first byte. */
   async size(location: string): Promise<number> {
     const url = urlOf(location);

@@ -149,6 +149,13 @@ export function s3StoreErrorOf(error: unknown, object: S3Object, access: Access)
   return error instanceof Error || messageOf(error) !== undefined ? (error as Error) : new Error(String(error));
 }
 
+function listed<T>(stream: NodeJS.ReadableStream): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const items: T[] = [];
+    stream.on('data', (item: T) => items.push(item)).once('end', () => resolve(items)).once('error', reject);
+  });
+}
+
 /** Duck-typed: errors from node's core modules fail instanceof inside Jest's sandbox. */
 function messageOf(error: unknown): string | undefined {
   const { message } = (error ?? {}) as { message?: unknown };
@@ -262,6 +269,21 @@ export class S3Store implements StoreDriver {
       await this.client.removeObject(this.settings.bucket, key);
     } catch (error) {
       throw this.errorOf(error, key, 'write');
+    }
+  }
+
+  /** Aborts the image's unfinished multipart uploads (their parts go with them), then its object. */
+  async purgeUpload(imageId: string): Promise<void> {
+    const { bucket } = this.settings;
+    try {
+      // Non-recursive: Swift's s3api lists no uploads for the empty delimiter a recursive listing sends.
+      const uploads = await listed<{ key: string; uploadId: string }>(this.client.listIncompleteUploads(bucket, imageId, false));
+      for (const upload of uploads.filter((u) => u.key === imageId)) {
+        await this.client.abortMultipartUpload(bucket, upload.key, upload.uploadId);
+      }
+      await this.client.removeObject(bucket, imageId);
+    } catch (error) {
+      throw this.errorOf(error, imageId, 'write');
     }
   }
 

@@ -155,6 +155,15 @@ export class SwiftStore implements StoreDriver {
     await this.deleteObject(target);
   }
 
+  /** The stored object (with the segments its manifest lists), then any segment an upload left. */
+  async purgeUpload(imageId: string): Promise<void> {
+    await this.delete(formatSwiftLocation(this.storageUrl(), this.container, imageId)).catch((error: unknown) => {
+      if (!(error instanceof StoreError && error.failure === 'not_found')) throw error;
+    });
+    const segments = await this.listNames(this.segmentsContainer, `${imageId}/`);
+    await this.deleteAll(segments.map((object) => ({ container: this.segmentsContainer, object })), true);
+  }
+
   private partsFor(image: SwiftObject, segmented: boolean, expectedSize: number | undefined): PartsWritable {
     const uploadId = randomUUID();
     return new PartsWritable({

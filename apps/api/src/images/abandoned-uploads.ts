@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { RegistryClient } from '@glimpse/bus';
+import { RegistrySubjects } from '@glimpse/contracts';
+import { Stores } from '@glimpse/stores';
+import { API_SETTINGS, type ApiSettings } from '../api.settings';
+
+const KILLED_PER_ROUND = 20;
+
+/**
+ * Uploads whose API died. While this API receives an image's data it heartbeats the saving
+ * image; on a timer it has the registry kill saving images nobody heartbeated for
+ * abandoned_upload_timeout (Glance leaves them saving for ever) and removes what their uploads
+ * left in the stores. Every API replica runs the timer: the kill is a compare-and-swap, and a
+ * purge of what is already gone does nothing. A purge that fails is retried when the image is deleted.
+ */
+@Injectable()
+export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('AbandonedUploads');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly stores: Stores,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+  ) {}
+
+  private get timeoutMs(): number {
+    return this.settings.abandonedUploadTimeoutMs;
+  }
+
+  onModuleInit(): void {
+    if (this.timeoutMs <= 0) return;
+    this.timer = setInterval(() => void this.reap(), Math.min(30_000, Math.max(200, Math.floor(this.timeoutMs / 2))));
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Heartbeats the saving image until the returned function is called. */
+  keepAlive(imageId: string): () => void {
+    if (this.timeoutMs <= 0) return () => undefined;
+    const beat = setInterval(() => {
+      this.registry.request(RegistrySubjects.touchUpload, { id: imageId }).then(
+        ({ saving }) => !saving && clearInterval(beat),
+        (error: Error) => this.logger.warn(`image ${imageId}: upload heartbeat failed: ${error.message}`),
+      );
+    }, Math.min(30_000, Math.max(100, Math.floor(this.timeoutMs / 4))));
+    beat.unref();
+    return () => clearInterval(beat);
+  }
+
+  async reap(): Promise<void> {
+    let imageIds: string[];
+    try {
+      ({ imageIds } = await this.registry.request(RegistrySubjects.killAbandonedUploads, { staleAfterMs: this.timeoutMs, limit: KILLED_PER_ROUND }));
+    } catch (error) {
+      this.logger.warn(`looking for abandoned uploads failed: ${(error as Error).message}`);
+      return;
+    }
+    for (const id of imageIds) {
+      this.logger.warn(`image ${id}: its upload was abandoned (no heartbeat for ${this.timeoutMs / 1000} s), the image is killed`);
+      await this.purge(id);
+    }
+  }
+
+  /** Removes what an abandoned upload of the image left in the stores; failures are only logged. */
+  async purge(imageId: string): Promise<void> {
+    await this.stores.purgeUpload(imageId).catch((error: Error) => this.logger.error(`image ${imageId}: what its upload left could not be removed: ${error.message}`));
+  }
+}

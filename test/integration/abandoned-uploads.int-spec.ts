@@ -1,0 +1,76 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningGlimpse, startGlimpse } from '../support/glimpse';
+import { api, upload } from '../support/http';
+import { eventually } from '../support/eventually';
+import { hangingUpload } from '../support/hanging-upload';
+
+const MIB = 1024 * 1024;
+
+/**
+ * An upload whose API died (kill -9) leaves its image saving and a partial file in the store;
+ * Glance keeps both for ever. Glimpse's API heartbeats the uploads it receives, and a saving
+ * image without a heartbeat for abandoned_upload_timeout becomes killed and is purged.
+ */
+describe('abandoned uploads (embedded, file store)', () => {
+  let dir: string;
+  let glimpse: RunningGlimpse;
+  const TIMEOUT_S = 2;
+  const start = () => startGlimpse('embedded', { GLIMPSE_DATA_DIR: join(dir, 'data'), GLIMPSE_ABANDONED_UPLOAD_TIMEOUT: String(TIMEOUT_S) });
+  const storeDir = () => join(dir, 'data', 'images');
+  const leftoversOf = (id: string) => readdirSync(storeDir()).filter((name) => name.includes(id));
+  const create = async () => (await api(glimpse.url).post('/v2/images', { name: 'a', disk_format: 'raw', container_format: 'bare' })).json();
+  const show = async (id: string) => (await api(glimpse.url).get(`/v2/images/${id}`)).json();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'glimpse-abandoned-'));
+    glimpse = await start();
+  }, 60000);
+  afterAll(async () => {
+    await glimpse?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an upload that runs longer than the timeout: its API heartbeats it', async () => {
+    const image = await create();
+    const size = 6 * 64 * 1024;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${glimpse.url}/v2/images/${image.id}/file`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      let sent = 0;
+      const trickle = setInterval(() => {
+        req.write(Buffer.alloc(64 * 1024, 1));
+        sent += 64 * 1024;
+        if (sent === size) {
+          clearInterval(trickle);
+          req.end();
+        }
+      }, 1000); // six seconds: three times the timeout
+    });
+    expect(status).toBe(204);
+    expect(await show(image.id)).toEqual(expect.objectContaining({ status: 'active', size }));
+  }, 30000);
+
+  it('kills the image of an upload whose API was killed, removes its partial file, and lets it be deleted', async () => {
+    const image = await create();
+    const hanging = hangingUpload(glimpse.url, image.id, 64 * MIB, 8 * MIB);
+    await eventually(async () => leftoversOf(image.id), (names) => names.length > 0);
+    expect((await show(image.id)).status).toBe('saving');
+    await glimpse.crash();
+    hanging.abort();
+    expect(leftoversOf(image.id)).toEqual([expect.stringMatching(/\.partial$/)]); // what Glance would keep
+
+    glimpse = await start();
+    await eventually(() => show(image.id), (shown) => shown.status === 'killed', 15000);
+    await eventually(async () => leftoversOf(image.id), (names) => names.length === 0);
+    expect((await upload(glimpse.url, image.id, Buffer.from('x'), null)).status).toBe(409);
+    expect((await api(glimpse.url).del(`/v2/images/${image.id}`)).status).toBe(204);
+    expect((await api(glimpse.url).get(`/v2/images/${image.id}`)).status).toBe(404);
+  }, 60000);
+});
