@@ -125,4 +125,20 @@ describe.each(['embedded', 'cluster'] as Mode[])('python-glanceclient multi-stor
     const done = await settled(id, (shown) => shown.status === 'active');
     expect([done.checksum, done.stores]).toEqual([md5(data), 'fast']);
   }, CLI_TIMEOUT);
+
+  it('task-create --type import makes an image from a URL; task-show and task-list show the task', async () => {
+    const uri = `http://127.0.0.1:${(web.address() as { port: number }).port}/disk.raw`;
+    const input = { import_from: uri, import_from_format: 'raw', image_properties: { name: 'legacy', disk_format: 'raw', container_format: 'bare' } };
+    const created = parsePropertyTable(ok(await cli('task-create', '--type', 'import', '--input', JSON.stringify(input))).stdout);
+    expect([created['type'], created['status']]).toEqual(['import', 'pending']);
+    const taskId = created['id'];
+    for (let i = 0; i < 100 && (await http.get(`/v2/tasks/${taskId}`)).json().status !== 'success'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const shown = parsePropertyTable(ok(await cli('task-show', taskId)).stdout);
+    expect(shown['status']).toBe('success');
+    const imageId = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(shown['result'])?.[0] ?? '';
+    expect(await image(imageId)).toEqual(expect.objectContaining({ name: 'legacy', status: 'active', checksum: md5(data) }));
+    expect(ok(await cli('task-list')).stdout).toContain(taskId);
+  }, CLI_TIMEOUT);
 });

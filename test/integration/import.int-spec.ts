@@ -190,6 +190,44 @@ describe('interoperable import (embedded, multi-store)', () => {
     expect(tasks.map((t: any) => t.status)).toEqual(['success']);
   }, 60000);
 
+  it('runs a legacy import task (POST /v2/tasks): the image is made from its properties and downloaded', async () => {
+    const input = { import_from: `${webUrl}/image.raw`, import_from_format: 'raw', image_properties: { name: 'legacy', disk_format: 'raw', container_format: 'bare', os_distro: 'cirros' } };
+    const created = await admin().post('/v2/tasks', { type: 'import', input });
+    expect(created.status).toBe(201);
+    const task = created.json();
+    expect(created.headers.get('location')).toBe(`/v2/tasks/${task.id}`);
+    expect(task).toEqual(expect.objectContaining({ type: 'import', status: 'pending', input, owner: ADMIN.project, self: `/v2/tasks/${task.id}` }));
+    const done = await eventually(async () => (await admin().get(`/v2/tasks/${task.id}`)).json(), (shown) => shown.status === 'success');
+    expect(done.input).toEqual(input);
+    const image = (await admin().get(`/v2/images/${done.result.image_id}`)).json();
+    expect(image).toEqual(expect.objectContaining({ name: 'legacy', status: 'active', os_distro: 'cirros', checksum: md5(served), size: served.length, owner: ADMIN.project }));
+    const listed = (await admin().get('/v2/tasks')).json();
+    expect(listed.tasks.map((t: any) => t.id)).toContain(task.id);
+    expect((await admin().get(task.schema)).json()).toEqual(expect.objectContaining({ name: 'task' }));
+    expect((await admin().get(listed.schema)).json().properties.tasks.items.properties).not.toHaveProperty('input');
+    expect((await api(glimpse.url, ALICE).post('/v2/tasks', { type: 'import', input })).status).toBe(403);
+  });
+
+  it.each([
+    ['a local file', { import_from: 'file:///etc/passwd' }, 'File based imports are not allowed'],
+    ['another scheme', { import_from: 'ftp://127.0.0.1/image.raw' }, 'The given uri is not valid'],
+    ['a host the filter refuses', { import_from: 'http://localhost:PORT/image.raw' }, 'URI for legacy import task does not pass filtering'],
+    ['input without import_from_format', { import_from: 'WEB/image.raw', import_from_format: undefined }, "Input does not contain 'import_from_format' field"],
+    ['image properties without a disk_format', { import_from: 'WEB/image.raw', image_properties: { name: 'x', container_format: 'bare' } }, "'image_properties' must set disk_format"],
+  ])('refuses a legacy import task from %s (400), creating no image', async (_what, change, message) => {
+    const before = (await admin().get('/v2/images?limit=1000')).json().images.length;
+    const input = JSON.parse(JSON.stringify({ import_from_format: 'raw', image_properties: {}, ...change }).replace('WEB', webUrl).replace('PORT', new URL(webUrl).port));
+    const res = await admin().post('/v2/tasks', { type: 'import', input });
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining(message)]);
+    expect((await admin().get('/v2/images?limit=1000')).json().images.length).toBe(before);
+  });
+
+  it('creates only import tasks through the tasks API', async () => {
+    const res = await admin().post('/v2/tasks', { type: 'api_image_import', input: { image_id: 'x' } });
+    expect(res.status).toBe(400);
+    expect((await admin().post('/v2/tasks', { type: 'import' })).status).toBe(400);
+  });
+
   it('converts an imported qcow2 to raw (image_conversion), checked by qemu-img info', async () => {
     const qcow2 = join(dir, 'disk.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '8M']);

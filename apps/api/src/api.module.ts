@@ -18,6 +18,7 @@ import { ImageLocations } from './images/image-locations';
 import { ImageDataService } from './images/image-data.service';
 import { StorageQuota } from './images/storage-quota';
 import { AbandonedUploads } from './images/abandoned-uploads';
+import { ImageFactory } from './images/image-factory';
 import { ImageStoresController } from './images/image-stores.controller';
 import { ImageTagsController } from './images/image-tags.controller';
 import { ImagesController } from './images/images.controller';
@@ -81,6 +82,7 @@ export class ApiModule implements NestModule {
         ImageLocations,
         StorageQuota,
         AbandonedUploads,
+        ImageFactory,
         StagingArea,
         ImportService,
         ImportPlugins,

@@ -13,7 +13,7 @@ export type PolicyRule =
   | 'download_image' | 'publicize_image' | 'communitize_image' | 'deactivate' | 'reactivate'
   | 'add_member' | 'delete_member' | 'get_member' | 'get_members' | 'modify_member'
   | 'get_image_location' | 'set_image_location' | 'delete_image_location' | 'stores_info_detail'
-  | 'copy_image' | 'tasks_api_access' | 'get_task' | 'get_tasks'
+  | 'copy_image' | 'tasks_api_access' | 'get_task' | 'get_tasks' | 'add_task'
   | 'cache_list' | 'cache_image' | 'cache_delete' | 'cache_prune' | 'cache_clean' | 'list_cached_nodes';
 
 export interface PolicySettings {

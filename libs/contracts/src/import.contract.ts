@@ -66,6 +66,11 @@ export interface BeginImportRequest {
   requestId: string | null;
   /** A lock whose task has not moved for this long is stale and may be busted. */
   lockTimeoutMs: number;
+  /**
+   * The input of a legacy `import` task (POST /v2/tasks) this import carries out: the task gets
+   * type import and this input, instead of api_image_import.
+   */
+  legacyInput?: Record<string, unknown>;
 }
 
 export interface FinishImportRequest {

@@ -7,7 +7,6 @@ import {
   RegistrySubjects,
   badRequest,
   conflict,
-  forbidden,
 } from '@glimpse/contracts';
 import { type ByteRange, type ImageData, type StoreBackend, StoreError, type StoredImage, Stores, isStoreFailure, redacted } from '@glimpse/stores';
 import { recordSpanFacts } from '@glimpse/telemetry';

@@ -1,7 +1,6 @@
-import { AbandonedUploads } from './abandoned-uploads';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { RegistryClient } from '@glimpse/bus';
-import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, type Visibility, forbidden } from '@glimpse/contracts';
+import { type CallerContext, GlimpseError, type ImageRecord, RegistrySubjects, forbidden } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import type { Request, Response } from 'express';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
@@ -10,8 +9,9 @@ import { ImportService } from '../import/import.service';
 import { Caller } from '../identity/caller.decorator';
 import { PolicyEnforcer } from '@glimpse/access';
 import { PropertyProtections } from '../policy/property-protections';
+import { AbandonedUploads } from './abandoned-uploads';
 import { ImageAccess } from './image-access';
-import { createRequest } from './image-create';
+import { ImageFactory } from './image-factory';
 import { ImageDataService } from './image-data.service';
 import { assertPropertyQuota, assertTagQuota } from './image-quotas';
 import { ImageLocations } from './image-locations';
@@ -32,20 +32,13 @@ export class ImagesController {
     private readonly stores: Stores,
     private readonly imports: ImportService,
     private readonly abandoned: AbandonedUploads,
+    private readonly factory: ImageFactory,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
   @Post()
   async create(@Caller() caller: CallerContext, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const request = createRequest(caller, await readJsonBody(req), this.settings);
-    const owner = request.fields.owner !== undefined ? request.fields.owner : caller.projectId;
-    const target = { project_id: caller.projectId, owner, visibility: request.fields.visibility ?? 'shared' };
-    this.policy.authorize('add_image', caller, target);
-    this.authorizeVisibility(caller, request.fields.visibility, { ...target, project_id: owner });
-    for (const name of Object.keys(request.properties)) this.protections.authorize(caller, name, 'create');
-    assertPropertyQuota(request.properties, this.settings.imagePropertyQuota);
-    assertTagQuota(request.tags.length, this.settings.imageTagQuota);
-    const image = await this.registry.request(RegistrySubjects.createImage, request);
+    const image = await this.factory.create(caller, await readJsonBody(req));
     // WebOb makes Glance's relative Location absolute against the request's host.
     const location = `${req.protocol}://${req.headers.host ?? 'localhost'}/v2/images/${image.id}`;
     if (this.settings.enabledImportMethods.length > 0) res.setHeader('OpenStack-image-import-methods', this.settings.enabledImportMethods.join(','));
@@ -81,7 +74,7 @@ export class ImagesController {
     let image = await this.access.authorized(caller, id, 'modify_image');
     if (locationOps.length > 0) image = await this.patchLocations(caller, image, locationOps);
     const update = patchRequest(caller, image, recordOps, dialect, this.settings);
-    this.authorizeVisibility(caller, update.fields.visibility, { project_id: image.owner, owner: image.owner });
+    this.factory.authorizeVisibility(caller, update.fields.visibility, { project_id: image.owner, owner: image.owner });
     const unchanged =
       Object.keys(update.fields).length === 0 &&
       Object.keys(update.setProperties).length === 0 &&
@@ -133,11 +126,6 @@ export class ImagesController {
   }
 
   /** public needs publicize_image (admin), community needs communitize_image. */
-  private authorizeVisibility(caller: CallerContext, visibility: Visibility | undefined, target: Record<string, string | null>): void {
-    if (visibility === 'public') this.policy.authorize('publicize_image', caller, { ...target, visibility });
-    if (visibility === 'community') this.policy.authorize('communitize_image', caller, { ...target, visibility });
-  }
-
   /** Quotas are checked when a change adds properties or tags, as Glance checks on save. */
   private assertQuotasAfter(image: ImageRecord, set: Record<string, string>, removed: string[], tags?: string[]): void {
     const properties = { ...image.properties, ...set };

@@ -1,7 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { RegistryClient } from '@glimpse/bus';
 import { type CallerContext, GlimpseError, ImportSubjects, type TaskRecord, badRequest } from '@glimpse/contracts';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { announcedSize } from '../http/announced-size';
 import { consumeBody } from '../http/request-body';
 import { mediaType, readJsonBody } from '../http/json-body';
@@ -63,6 +63,18 @@ export class ImportController {
     };
   }
 
+  /** The deprecated tasks API's import: 201 with the pending task, the work done by a worker. */
+  @Post('v2/tasks')
+  @HttpCode(201)
+  async createTask(@Caller() caller: CallerContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Record<string, unknown>> {
+    this.policy.authorize('tasks_api_access', caller, { project_id: caller.projectId });
+    this.policy.authorize('add_task', caller, { project_id: caller.projectId });
+    const requestId = req.headers['x-openstack-request-id'];
+    const task = await this.imports.startLegacyTask(caller, await readJsonBody(req), typeof requestId === 'string' ? requestId : null);
+    res.setHeader('Location', `/v2/tasks/${task.id}`);
+    return taskView(task);
+  }
+
   @Get('v2/tasks/:taskId')
   async task(@Caller() caller: CallerContext, @Param('taskId') taskId: string): Promise<Record<string, unknown>> {
     this.policy.authorize('tasks_api_access', caller, { project_id: caller.projectId });
@@ -78,11 +90,17 @@ function taskView(task: TaskRecord, detail = true): Record<string, unknown> {
     type: task.type,
     status: task.status,
     owner: task.owner,
-    ...(detail ? { input: task.input, result: task.result, message: task.message } : {}),
+    ...(detail ? { input: inputOf(task), result: task.result, message: task.message } : {}),
     expires_at: task.expiresAt ? isoTime(task.expiresAt) : null,
     created_at: isoTime(task.createdAt),
     updated_at: isoTime(task.updatedAt),
     self: `/v2/tasks/${task.id}`,
     schema: '/v2/schemas/task',
   };
+}
+
+/** A legacy import task shows the input it was given; the job the worker runs stays inside. */
+function inputOf(task: TaskRecord): Record<string, unknown> {
+  if (task.type !== 'import') return task.input;
+  return Object.fromEntries(Object.entries(task.input).filter(([key]) => key !== 'import_req'));
 }

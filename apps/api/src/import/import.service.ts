@@ -7,6 +7,7 @@ import {
   ImportSubjects,
   ImportTriggers,
   RegistrySubjects,
+  type TaskRecord,
   conflict,
   notFound,
 } from '@glimpse/contracts';
@@ -14,7 +15,9 @@ import { RemoteUrlPolicy, StoreError, Stores } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageAccess } from '../images/image-access';
+import { ImageFactory } from '../images/image-factory';
 import { importJob, importTransition, parseImportBody, targetStores } from './import-request';
+import { parseLegacyImportTask } from './legacy-import-task';
 import { StagingArea } from './staging-area';
 
 /** The request side of interoperable import: stage, check and lock, then hand the job to a worker. */
@@ -29,6 +32,7 @@ export class ImportService {
     private readonly stores: Stores,
     private readonly staging: StagingArea,
     private readonly bus: BusClient,
+    private readonly factory: ImageFactory,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {
     this.remoteUrls = new RemoteUrlPolicy(settings.remoteUrls);
@@ -80,6 +84,30 @@ export class ImportService {
     this.bus.emit(ImportTriggers.run, { taskId: task.id });
   }
 
+  /**
+   * POST /v2/tasks of type import (Glance's deprecated tasks API): the image is created from
+   * image_properties and import_from is web-downloaded into the default store, as a task of type
+   * import whose result names the image.
+   */
+  async startLegacyTask(caller: CallerContext, body: unknown, requestId: string | null): Promise<TaskRecord> {
+    const legacy = parseLegacyImportTask(body);
+    await this.checkRemoteUrl(legacy.importFrom, 'URI for legacy import task does not pass filtering');
+    const image = await this.factory.create(caller, legacy.imageProperties);
+    const { from, to } = importTransition(image, 'web-download');
+    const { task } = await this.registry.request(ImportSubjects.begin, {
+      caller,
+      imageId: image.id,
+      from,
+      to,
+      job: { method: 'web-download', uri: legacy.importFrom, stores: [this.stores.default.id], allStoresMustSucceed: false },
+      requestId,
+      lockTimeoutMs: this.settings.importLockTimeoutMs,
+      legacyInput: legacy.input,
+    });
+    this.bus.emit(ImportTriggers.run, { taskId: task.id });
+    return task;
+  }
+
   /** Staged data of a deleted image is no longer anyone's. */
   async discardStaged(imageId: string): Promise<void> {
     await this.staging.remove(imageId).catch((error: Error) => this.logger.warn(`image ${imageId}: staged data not removed: ${error.message}`));
@@ -95,13 +123,13 @@ export class ImportService {
     };
   }
 
-  private async checkRemoteUrl(uri: string | undefined): Promise<void> {
+  private async checkRemoteUrl(uri: string | undefined, refusal = 'URI for web-download does not pass filtering'): Promise<void> {
     if (!uri) throw new GlimpseError('bad_request', "Import method web-download requires a 'uri' field.");
     try {
       await this.remoteUrls.check(uri);
     } catch (error) {
       if (error instanceof StoreError && error.failure !== 'unavailable') {
-        throw new GlimpseError('bad_request', `URI for web-download does not pass filtering: ${error.message}`);
+        throw new GlimpseError('bad_request', `${refusal}: ${error.message}`);
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { imageSchema, imagesSchema } from '../images/image-schema';
+import { taskSchema, tasksSchema } from './task-schema';
 
 /** The minimal member schema Glance serves (name and properties only). */
 const MEMBER_SCHEMA = {
@@ -15,7 +16,7 @@ const MEMBER_SCHEMA = {
   },
 };
 
-/** /v2/schemas/image and /v2/schemas/images, the raw JSON schemas glanceclient builds its CLI from. */
+/** /v2/schemas/{image,images,member,members,task,tasks}: the raw JSON schemas glanceclient builds its models from. */
 @Controller('v2/schemas')
 export class SchemasController {
   private readonly image: Record<string, unknown>;
@@ -44,5 +45,15 @@ export class SchemasController {
   @Get('members')
   membersSchema(): Record<string, unknown> {
     return { name: 'members', properties: { members: { type: 'array', items: MEMBER_SCHEMA }, schema: { type: 'string' } } };
+  }
+
+  @Get('task')
+  taskSchema(): Record<string, unknown> {
+    return taskSchema();
+  }
+
+  @Get('tasks')
+  tasksSchema(): Record<string, unknown> {
+    return tasksSchema();
   }
 }

@@ -47,9 +47,9 @@ export class ImportCatalog {
       if (!moved.affected) throw conflict(`Image status transition from ${request.from} to ${request.to} is not allowed`);
       await tx.insert(TaskEntity, {
         id,
-        type: 'api_image_import',
+        type: request.legacyInput ? 'import' : 'api_image_import',
         status: 'pending',
-        input: JSON.stringify({ image_id: imageId, import_req: job, backend: job.stores }),
+        input: JSON.stringify({ ...(request.legacyInput ?? { image_id: imageId, backend: job.stores }), import_req: job }),
         result: null,
         message: '',
         owner: caller.projectId,
