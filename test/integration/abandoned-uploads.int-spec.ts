@@ -73,4 +73,28 @@ describe('abandoned uploads (embedded, file store)', () => {
     expect((await api(glimpse.url).del(`/v2/images/${image.id}`)).status).toBe(204);
     expect((await api(glimpse.url).get(`/v2/images/${image.id}`)).status).toBe(404);
   }, 60000);
+
+  it('queues again an image whose stage broke off with its API, and removes the partial staged file', async () => {
+    const image = await create();
+    const stagingDir = join(dir, 'data', 'staging');
+    const partials = () => readdirSync(stagingDir).filter((name) => name.includes(image.id));
+    const hanging = hangingUpload(glimpse.url, image.id, 64 * MIB, 8 * MIB, {}, 'stage');
+    await eventually(async () => partials(), (names) => names.length > 0);
+    expect((await show(image.id)).status).toBe('uploading');
+    await glimpse.crash();
+    hanging.abort();
+
+    glimpse = await start();
+    await eventually(() => show(image.id), (shown) => shown.status === 'queued', 15000);
+    await eventually(async () => partials(), (names) => names.length === 0, 15000);
+    expect((await upload(glimpse.url, image.id, Buffer.from('staged again'), null, { stage: true })).status).toBe(204);
+    expect((await show(image.id)).status).toBe('uploading');
+  }, 60000);
+
+  it('leaves a staged image waiting for its import alone', async () => {
+    const image = await create();
+    expect((await upload(glimpse.url, image.id, Buffer.from('staged'), null, { stage: true })).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, (TIMEOUT_S + 2) * 1000));
+    expect(await show(image.id)).toEqual(expect.objectContaining({ status: 'uploading', size: 6 }));
+  }, 30000);
 });

@@ -66,7 +66,7 @@ export const OPTIONS = {
     image_size_cap: int(TIB, 'Largest image, in bytes, that may be uploaded.', { min: 1 }),
     abandoned_upload_timeout: int(
       600,
-      "Seconds a saving image may go without a heartbeat from the API receiving its data (that API died mid-upload) before it becomes killed and what the upload left in the stores is removed; 0 leaves it saving, as Glance does. Glimpse's own.",
+      "Seconds an upload may go without a heartbeat from the API receiving its data (that API died mid-upload): a saving image then becomes killed and what the upload left in the stores is removed, a stage that broke off goes back to queued and its partial staged file is removed; 0 leaves them, as Glance does. Glimpse's own.",
       { min: 0 },
     ),
     limit_param_default: int(25, 'Page size of GET /v2/images when the request gives no limit.', { min: 1 }),

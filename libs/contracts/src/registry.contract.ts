@@ -41,9 +41,12 @@ export const RegistrySubjects = {
   removeTag: 'glimpse.registry.tag.remove.v1',
   /** What a project stores: bytes (size × locations) and image counts, for quotas and /v2/info/usage. */
   getUsage: 'glimpse.registry.usage.get.v1',
-  /** The API receiving a saving image's data is alive: its updated_at moves on. Replies whether it is still saving. */
+  /** The API receiving a saving or uploading (staged) image's data is alive: its updated_at moves on. Replies whether it still is. */
   touchUpload: 'glimpse.registry.image.upload.touch.v1',
-  /** saving images untouched for staleAfterMs (their API died mid-upload) become killed; replies their ids. */
+  /**
+   * Images untouched for staleAfterMs (their API died mid-upload): saving ones become killed,
+   * uploading ones without a size (a stage that broke off) queued again; replies their ids.
+   */
   killAbandonedUploads: 'glimpse.registry.image.upload.kill-abandoned.v1',
 } as const;
 
@@ -171,5 +174,5 @@ export interface RegistryRequestMap {
   [RegistrySubjects.removeTag]: [TagRequest, ImageRecord];
   [RegistrySubjects.getUsage]: [UsageRequest, UsageReply];
   [RegistrySubjects.touchUpload]: [{ id: string }, { saving: boolean }];
-  [RegistrySubjects.killAbandonedUploads]: [KillAbandonedUploadsRequest, { imageIds: string[] }];
+  [RegistrySubjects.killAbandonedUploads]: [KillAbandonedUploadsRequest, { imageIds: string[]; unstagedIds: string[] }];
 }

@@ -3,15 +3,18 @@ import { RegistryClient } from '@glimpse/bus';
 import { RegistrySubjects } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
+import { StagingArea } from '../import/staging-area';
 
 const KILLED_PER_ROUND = 20;
 
 /**
- * Uploads whose API died. While this API receives an image's data it heartbeats the saving
- * image; on a timer it has the registry kill saving images nobody heartbeated for
+ * Uploads whose API died. While this API receives an image's data (PUT /file or /stage) it
+ * heartbeats the image; on a timer it has the registry kill saving images nobody heartbeated for
  * abandoned_upload_timeout (Glance leaves them saving for ever) and removes what their uploads
- * left in the stores. Every API replica runs the timer: the kill is a compare-and-swap, and a
- * purge of what is already gone does nothing. A purge that fails is retried when the image is deleted.
+ * left in the stores; a stage that broke off goes back to queued, and partial files in this
+ * API's staging area older than the timeout go. Every API replica runs the timer: the kill is a
+ * compare-and-swap, and a purge of what is already gone does nothing. A purge that fails is
+ * retried when the image is deleted.
  */
 @Injectable()
 export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
@@ -21,6 +24,7 @@ export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly registry: RegistryClient,
     private readonly stores: Stores,
+    private readonly staging: StagingArea,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -52,17 +56,23 @@ export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
   }
 
   async reap(): Promise<void> {
-    let imageIds: string[];
+    let reaped: { imageIds: string[]; unstagedIds: string[] };
     try {
-      ({ imageIds } = await this.registry.request(RegistrySubjects.killAbandonedUploads, { staleAfterMs: this.timeoutMs, limit: KILLED_PER_ROUND }));
+      reaped = await this.registry.request(RegistrySubjects.killAbandonedUploads, { staleAfterMs: this.timeoutMs, limit: KILLED_PER_ROUND });
     } catch (error) {
       this.logger.warn(`looking for abandoned uploads failed: ${(error as Error).message}`);
       return;
     }
-    for (const id of imageIds) {
+    for (const id of reaped.imageIds) {
       this.logger.warn(`image ${id}: its upload was abandoned (no heartbeat for ${this.timeoutMs / 1000} s), the image is killed`);
       await this.purge(id);
     }
+    for (const id of reaped.unstagedIds) this.logger.warn(`image ${id}: its stage was abandoned, the image is queued again`);
+    const removed = await this.staging.removeStalePartials(this.timeoutMs).catch((error: Error) => {
+      this.logger.error(`partial staged files could not be removed: ${error.message}`);
+      return [];
+    });
+    if (removed.length > 0) this.logger.warn(`removed ${removed.length} partial staged file(s) no upload wrote to for ${this.timeoutMs / 1000} s`);
   }
 
   /** Removes what an abandoned upload of the image left in the stores; failures are only logged. */

@@ -15,6 +15,7 @@ import { RemoteUrlPolicy, StoreError, Stores } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageAccess } from '../images/image-access';
+import { AbandonedUploads } from '../images/abandoned-uploads';
 import { ImageFactory } from '../images/image-factory';
 import { importJob, importTransition, parseImportBody, targetStores } from './import-request';
 import { parseLegacyImportTask } from './legacy-import-task';
@@ -33,6 +34,7 @@ export class ImportService {
     private readonly staging: StagingArea,
     private readonly bus: BusClient,
     private readonly factory: ImageFactory,
+    private readonly abandoned: AbandonedUploads,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {
     this.remoteUrls = new RemoteUrlPolicy(settings.remoteUrls);
@@ -47,6 +49,7 @@ export class ImportService {
       throw new GlimpseError('payload_too_large', `The incoming image is too large: ${announcedSize} bytes exceed image_size_cap ${this.settings.imageSizeCap}.`);
     }
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'uploading' });
+    const stopHeartbeat = this.abandoned.keepAlive(id);
     let size: number;
     try {
       size = (await this.staging.write(id, body, { expectedSize: announcedSize, maxSize: this.settings.imageSizeCap, hashAlgo: this.settings.hashingAlgorithm })).size;
@@ -54,6 +57,8 @@ export class ImportService {
       await this.staging.remove(id).catch(() => undefined);
       await this.backToQueued(caller, id);
       throw error instanceof GlimpseError ? error : new GlimpseError('internal', `Failed to stage image data: ${(error as Error).message}`);
+    } finally {
+      stopHeartbeat();
     }
     await this.registry
       .request(RegistrySubjects.transitionImage, { caller, id, from: 'uploading', to: 'uploading', data: { size, checksum: null, osHashAlgo: null, osHashValue: null } })

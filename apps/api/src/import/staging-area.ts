@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type AddOptions, FilesystemStore, type StoredImage } from '@glimpse/stores';
 import { createReadStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
@@ -22,6 +22,19 @@ export class StagingArea implements OnModuleInit {
     await this.files.prepare().catch((error: Error) => {
       throw new Error(`node_staging_uri: ${error.message}`);
     });
+  }
+
+  /** Partial files (a stage or a conversion that died) nothing wrote to for `olderThanMs`; returns their names. */
+  async removeStalePartials(olderThanMs: number): Promise<string[]> {
+    const cutoff = Date.now() - olderThanMs;
+    const removed: string[] = [];
+    for (const name of await readdir(this.settings.stagingDir)) {
+      if (!name.startsWith('.') || !name.endsWith('.partial')) continue;
+      const path = join(this.settings.stagingDir, name);
+      const modified = await stat(path).then((s) => s.mtimeMs, () => Infinity);
+      if (modified < cutoff && (await unlink(path).then(() => true, () => false))) removed.push(name);
+    }
+    return removed;
   }
 
   pathOf(imageId: string): string {

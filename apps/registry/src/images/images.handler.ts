@@ -76,10 +76,11 @@ export class ImagesHandler {
   }
 
   @MessagePattern(RegistrySubjects.killAbandonedUploads)
-  async killAbandonedUploads(@Payload() request: KillAbandonedUploadsRequest): Promise<{ imageIds: string[] }> {
-    const killed = await this.uploads.killAbandoned(request.staleAfterMs, request.limit);
+  async killAbandonedUploads(@Payload() request: KillAbandonedUploadsRequest): Promise<{ imageIds: string[]; unstagedIds: string[] }> {
+    const { killed, unstaged } = await this.uploads.reap(request.staleAfterMs, request.limit);
     for (const image of killed) this.events.publish(ImageEvents.killed, image);
-    return { imageIds: killed.map((image) => image.id) };
+    for (const image of unstaged) this.events.publish(ImageEvents.updated, image);
+    return { imageIds: killed.map((image) => image.id), unstagedIds: unstaged.map((image) => image.id) };
   }
 
   @MessagePattern(RegistrySubjects.deleteImage)
