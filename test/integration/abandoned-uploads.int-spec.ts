@@ -31,7 +31,7 @@ describe('abandoned uploads (embedded, file store)', () => {
   afterAll(async () => {
     await glimpse?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30000);
 
   it('keeps an upload that runs longer than the timeout: its API heartbeats it', async () => {
     const image = await create();
@@ -96,5 +96,25 @@ describe('abandoned uploads (embedded, file store)', () => {
     expect((await upload(glimpse.url, image.id, Buffer.from('staged'), null, { stage: true })).status).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, (TIMEOUT_S + 2) * 1000));
     expect(await show(image.id)).toEqual(expect.objectContaining({ status: 'uploading', size: 6 }));
+  }, 30000);
+
+  it('cuts an upload off with 410 as soon as its heartbeat finds the image deleted', async () => {
+    const image = await create();
+    let req: ReturnType<typeof request> | null = null;
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req = request(`${glimpse.url}/v2/images/${image.id}/file`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(64 * MIB) } });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(4 * MIB, 3)); // and nothing more: the client stalls
+    });
+    await eventually(async () => (await show(image.id)).status, (status) => status === 'saving');
+    expect((await api(glimpse.url).del(`/v2/images/${image.id}`)).status).toBe(204);
+    const { status, body } = await answered; // long before the 64 MiB could have arrived
+    (req as ReturnType<typeof request> | null)?.destroy();
+    expect([status, body]).toEqual([410, expect.stringContaining('no longer receiving data')]);
+    expect(leftoversOf(image.id)).toEqual([]);
   }, 30000);
 });

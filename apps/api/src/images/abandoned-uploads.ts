@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { RegistryClient } from '@glimpse/bus';
-import { RegistrySubjects } from '@glimpse/contracts';
+import { GlimpseError, RegistrySubjects } from '@glimpse/contracts';
 import { Stores } from '@glimpse/stores';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { StagingArea } from '../import/staging-area';
@@ -42,15 +42,24 @@ export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Heartbeats the saving image until the returned function is called. */
-  keepAlive(imageId: string): () => void {
+  /**
+   * Heartbeats the image until the returned function is called. `onLost` runs once the image is
+   * no longer saving or uploading (deleted meanwhile, or killed while its heartbeats failed): the
+   * caller cuts the upload off.
+   */
+  keepAlive(imageId: string, onLost: () => void): () => void {
     if (this.timeoutMs <= 0) return () => undefined;
     const beat = setInterval(() => {
       this.registry.request(RegistrySubjects.touchUpload, { id: imageId }).then(
-        ({ saving }) => !saving && clearInterval(beat),
+        ({ saving }) => {
+          if (saving) return;
+          clearInterval(beat);
+          onLost();
+        },
         (error: Error) => this.logger.warn(`image ${imageId}: upload heartbeat failed: ${error.message}`),
       );
     }, Math.min(30_000, Math.max(100, Math.floor(this.timeoutMs / 4))));
+    // Unreferenced: a heartbeat alone never keeps the process up.
     beat.unref();
     return () => clearInterval(beat);
   }
@@ -79,4 +88,9 @@ export class AbandonedUploads implements OnModuleInit, OnModuleDestroy {
   async purge(imageId: string): Promise<void> {
     await this.stores.purgeUpload(imageId).catch((error: Error) => this.logger.error(`image ${imageId}: what its upload left could not be removed: ${error.message}`));
   }
+}
+
+/** The error an upload is cut off with once its image is no longer receiving data. */
+export function uploadLost(imageId: string): GlimpseError {
+  return new GlimpseError('gone', `Image ${imageId} is no longer receiving data (deleted meanwhile, or killed as an abandoned upload): the upload is cut off.`);
 }

@@ -16,7 +16,7 @@ import { assertSafe } from '../formats/format-inspector';
 import { inspectStored } from '../formats/stored-image';
 import { ImageAccess } from './image-access';
 import { ImageLocations } from './image-locations';
-import { AbandonedUploads } from './abandoned-uploads';
+import { AbandonedUploads, uploadLost } from './abandoned-uploads';
 import { StorageQuota, quotaExceeded } from './storage-quota';
 
 export interface Download {
@@ -59,7 +59,7 @@ export class ImageDataService {
     const quotaRoom = await this.quota.roomFor(image);
     if (announcedSize !== undefined && quotaRoom !== null && announcedSize > quotaRoom) throw quotaExceeded(announcedSize, quotaRoom);
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'saving' });
-    const stopHeartbeat = this.abandoned.keepAlive(id);
+    const stopHeartbeat = this.abandoned.keepAlive(id, () => body.destroy(uploadLost(id)));
     try {
       return await this.receive(caller, image, store, body, announcedSize, quotaRoom);
     } finally {

@@ -15,7 +15,7 @@ import { RemoteUrlPolicy, StoreError, Stores } from '@glimpse/stores';
 import type { Readable } from 'node:stream';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
 import { ImageAccess } from '../images/image-access';
-import { AbandonedUploads } from '../images/abandoned-uploads';
+import { AbandonedUploads, uploadLost } from '../images/abandoned-uploads';
 import { ImageFactory } from '../images/image-factory';
 import { importJob, importTransition, parseImportBody, targetStores } from './import-request';
 import { parseLegacyImportTask } from './legacy-import-task';
@@ -49,7 +49,7 @@ export class ImportService {
       throw new GlimpseError('payload_too_large', `The incoming image is too large: ${announcedSize} bytes exceed image_size_cap ${this.settings.imageSizeCap}.`);
     }
     await this.registry.request(RegistrySubjects.transitionImage, { caller, id, from: 'queued', to: 'uploading' });
-    const stopHeartbeat = this.abandoned.keepAlive(id);
+    const stopHeartbeat = this.abandoned.keepAlive(id, () => body.destroy(uploadLost(id)));
     let size: number;
     try {
       size = (await this.staging.write(id, body, { expectedSize: announcedSize, maxSize: this.settings.imageSizeCap, hashAlgo: this.settings.hashingAlgorithm })).size;
