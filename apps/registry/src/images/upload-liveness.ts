@@ -5,7 +5,7 @@ import { WriteSerializer } from '../database/write-serializer';
 import { ImageEntity } from './image.entities';
 import { ImageReader } from './image-reader';
 
-export interface AbandonedUploads {
+export interface ReapedUploads {
   /** saving images, now killed. */
   killed: ImageRecord[];
   /** uploading images whose stage never finished (no size yet), back to queued. */
@@ -36,7 +36,7 @@ export class UploadLiveness {
   }
 
   /** Up to `limit` abandoned uploads of each kind, oldest first. */
-  async reap(staleAfterMs: number, limit: number): Promise<AbandonedUploads> {
+  async reap(staleAfterMs: number, limit: number): Promise<ReapedUploads> {
     const stale = LessThan(new Date(Date.now() - staleAfterMs));
     return {
       killed: await this.moveAll({ status: 'saving', deleted: false, updatedAt: stale }, 'killed', limit),
