@@ -30,6 +30,39 @@ function webServer(): { server: Server; stalls: { count: number } } {
   return { server, stalls };
 }
 
+/** Two filesystem stores (fast, slow: the default), the staging area, and web-download allowed to the test's server. */
+function importConfig(dir: string, webUrl: string, extra: { defaults?: string[]; sections?: string[] } = {}): string {
+  const file = join(dir, 'glimpse.conf');
+  writeFileSync(file, [
+    '[DEFAULT]',
+    'enabled_backends = fast:file, slow:file',
+    `node_staging_uri = file://${dir}/staging`,
+    ...(extra.defaults ?? []),
+    '[glance_store]',
+    'default_backend = slow',
+    '[fast]',
+    `filesystem_store_datadir = ${dir}/fast`,
+    '[slow]',
+    `filesystem_store_datadir = ${dir}/slow`,
+    '[import_filtering_opts]',
+    'allowed_hosts = 127.0.0.1',
+    `allowed_ports = ${new URL(webUrl).port}`,
+    ...(extra.sections ?? []),
+  ].join('\n'));
+  return file;
+}
+
+/** The web server on a free loopback port; its URL. */
+async function listening(web: ReturnType<typeof webServer>): Promise<string> {
+  await new Promise<void>((resolve) => web.server.listen(0, '127.0.0.1', () => resolve()));
+  return `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
+}
+
+async function closed(web: ReturnType<typeof webServer>): Promise<void> {
+  web.server.closeAllConnections();
+  await new Promise((resolve) => web.server.close(resolve));
+}
+
 describe('interoperable import (embedded, multi-store)', () => {
   let dir: string;
   let glimpse: RunningGlimpse;
@@ -37,45 +70,21 @@ describe('interoperable import (embedded, multi-store)', () => {
   let webUrl: string;
   const admin = () => api(glimpse.url, ADMIN);
 
-  function config(): string {
-    const port = new URL(webUrl).port;
-    const file = join(dir, 'glimpse.conf');
-    writeFileSync(file, [
-      '[DEFAULT]',
-      'enabled_backends = fast:file, slow:file',
-      `node_staging_uri = file://${dir}/staging`,
-      '[glance_store]',
-      'default_backend = slow',
-      '[fast]',
-      `filesystem_store_datadir = ${dir}/fast`,
-      '[slow]',
-      `filesystem_store_datadir = ${dir}/slow`,
-      '[import_filtering_opts]',
-      'allowed_hosts = 127.0.0.1',
-      `allowed_ports = ${port}`,
-      '[image_import_opts]',
-      'import_lock_timeout = 2',
-      'image_import_plugins = image_conversion',
-      '[image_conversion]',
-      'output_format = raw',
-    ].join('\n'));
-    return file;
-  }
+  const config = () =>
+    importConfig(dir, webUrl, { sections: ['[image_import_opts]', 'import_lock_timeout = 2', 'image_import_plugins = image_conversion', '[image_conversion]', 'output_format = raw'] });
 
   const start = () => startGlimpse('embedded', { GLIMPSE_CONFIG_FILE: config(), GLIMPSE_AUTH_STRATEGY: 'trusted', GLIMPSE_DATA_DIR: join(dir, 'data') });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'glimpse-import-'));
     web = webServer();
-    await new Promise<void>((resolve) => web.server.listen(0, '127.0.0.1', () => resolve()));
-    webUrl = `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
+    webUrl = await listening(web);
     glimpse = await start();
   }, 60000);
 
   afterAll(async () => {
     await glimpse?.stop();
-    web.server.closeAllConnections();
-    await new Promise((resolve) => web.server.close(resolve));
+    await closed(web);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -268,31 +277,14 @@ describe('imports spend user_storage_quota (embedded, multi-store)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'glimpse-import-quota-'));
     web = webServer();
-    await new Promise<void>((resolve) => web.server.listen(0, '127.0.0.1', () => resolve()));
-    webUrl = `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
-    const file = join(dir, 'glimpse.conf');
-    writeFileSync(file, [
-      '[DEFAULT]',
-      'enabled_backends = fast:file, slow:file',
-      `node_staging_uri = file://${dir}/staging`,
-      'user_storage_quota = 5MB',
-      '[glance_store]',
-      'default_backend = slow',
-      '[fast]',
-      `filesystem_store_datadir = ${dir}/fast`,
-      '[slow]',
-      `filesystem_store_datadir = ${dir}/slow`,
-      '[import_filtering_opts]',
-      'allowed_hosts = 127.0.0.1',
-      `allowed_ports = ${new URL(webUrl).port}`,
-    ].join('\n'));
+    webUrl = await listening(web);
+    const file = importConfig(dir, webUrl, { defaults: ['user_storage_quota = 5MB'] });
     glimpse = await startGlimpse('embedded', { GLIMPSE_CONFIG_FILE: file, GLIMPSE_AUTH_STRATEGY: 'trusted', GLIMPSE_DATA_DIR: join(dir, 'data') });
   }, 60000);
 
   afterAll(async () => {
     await glimpse?.stop();
-    web.server.closeAllConnections();
-    await new Promise((resolve) => web.server.close(resolve));
+    await closed(web);
     rmSync(dir, { recursive: true, force: true });
   });
 

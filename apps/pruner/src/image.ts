@@ -1,3 +1,4 @@
+import { loadClientSettings } from '@glimpse/config';
 import { ProgressBoard } from './cli/progress-board';
 import { type ApiTarget, TransferError, downloadFile, uploadFile } from './cli/image-transfer';
 
@@ -47,10 +48,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(typeof parsed === 'string' ? `glimpse-image: ${parsed}\n${USAGE}` : USAGE);
     return 2;
   }
-  const token = process.env['OS_AUTH_TOKEN'];
+  const client = loadClientSettings();
   const api: ApiTarget = {
-    url: parsed.options.get('url') ?? process.env['GLIMPSE_API_URL'] ?? process.env['OS_IMAGE_URL'] ?? 'http://127.0.0.1:9292',
-    headers: { ...(token ? { 'X-Auth-Token': token } : {}), ...parsed.headers },
+    url: parsed.options.get('url') ?? client.apiUrl,
+    headers: { ...(client.authToken ? { 'X-Auth-Token': client.authToken } : {}), ...parsed.headers },
   };
   const board = new ProgressBoard(process.stderr);
   try {

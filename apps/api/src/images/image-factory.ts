@@ -29,7 +29,7 @@ export class ImageFactory {
     return this.registry.request(RegistrySubjects.createImage, request);
   }
 
-  /** Making an image public or community needs its own policy. */
+  /** public needs publicize_image (admin), community needs communitize_image. */
   authorizeVisibility(caller: CallerContext, visibility: Visibility | undefined, target: Record<string, string | null>): void {
     if (visibility === 'public') this.policy.authorize('publicize_image', caller, { ...target, visibility });
     if (visibility === 'community') this.policy.authorize('communitize_image', caller, { ...target, visibility });

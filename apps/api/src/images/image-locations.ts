@@ -28,8 +28,8 @@ export class ImageLocations {
 
   /**
    * PATCH operations on /locations: policy, Glance's checks, each new URL proven readable with
-   * data (size > 0) by an enabled store, the owner's storage quota. Returns null when nothing changes; the caller deletes
-   * the data of dropped locations.
+   * data (size > 0) by an enabled store, the owner's storage quota. Returns null when nothing
+   * changes; the caller deletes the data of dropped locations.
    */
   async applyPatch(caller: CallerContext, image: ImageRecord, ops: PatchOp[]): Promise<SetLocationsReply | null> {
     const target = imageTarget(image, caller);

@@ -1,6 +1,6 @@
 import { IMAGE_STATUSES, VISIBILITIES } from '@glimpse/contracts';
 
-const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
+export const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
 export const UUID_RE = new RegExp(UUID_PATTERN);
 
 type JsonSchema = Record<string, unknown>;
@@ -74,10 +74,15 @@ function wellKnownProperties(): Record<string, JsonSchema> {
 }
 
 export function imagesSchema(image: JsonSchema): JsonSchema {
+  return collectionSchema('images', image);
+}
+
+/** A paged list of `item`s under the key `name`, with Glance's first/next/describedby links. */
+export function collectionSchema(name: string, item: JsonSchema): JsonSchema {
   return {
-    name: 'images',
+    name,
     properties: {
-      images: { type: 'array', items: image },
+      [name]: { type: 'array', items: item },
       schema: { type: 'string' },
       first: { type: 'string' },
       next: { type: 'string' },

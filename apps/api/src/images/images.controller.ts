@@ -125,7 +125,6 @@ export class ImagesController {
     }
   }
 
-  /** public needs publicize_image (admin), community needs communitize_image. */
   /** Quotas are checked when a change adds properties or tags, as Glance checks on save. */
   private assertQuotasAfter(image: ImageRecord, set: Record<string, string>, removed: string[], tags?: string[]): void {
     const properties = { ...image.properties, ...set };

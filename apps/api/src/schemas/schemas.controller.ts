@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { API_SETTINGS, type ApiSettings } from '../api.settings';
-import { imageSchema, imagesSchema } from '../images/image-schema';
+import { UUID_PATTERN, imageSchema, imagesSchema } from '../images/image-schema';
 import { taskSchema, tasksSchema } from './task-schema';
 
 /** The minimal member schema Glance serves (name and properties only). */
@@ -8,7 +8,7 @@ const MEMBER_SCHEMA = {
   name: 'member',
   properties: {
     created_at: { type: 'string', description: 'Date and time of image member creation' },
-    image_id: { type: 'string', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$', description: 'An identifier for the image' },
+    image_id: { type: 'string', pattern: UUID_PATTERN, description: 'An identifier for the image' },
     member_id: { type: 'string', description: 'An identifier for the image member (tenantId)' },
     schema: { type: 'string', readOnly: true },
     status: { type: 'string', enum: ['pending', 'accepted', 'rejected'], description: 'The status of this image member' },

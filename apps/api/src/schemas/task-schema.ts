@@ -1,4 +1,4 @@
-const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
+import { UUID_PATTERN, collectionSchema } from '../images/image-schema';
 
 /**
  * The fields of a task as GET /v2/tasks/{id} shows them (glanceclient validates the tasks it gets
@@ -30,18 +30,5 @@ export function taskSchema(): Record<string, unknown> {
 /** /v2/schemas/tasks: the list shows tasks without input, result and message. */
 export function tasksSchema(): Record<string, unknown> {
   const listed = Object.fromEntries(Object.entries(TASK_PROPERTIES).filter(([key]) => !['input', 'result', 'message'].includes(key)));
-  return {
-    name: 'tasks',
-    properties: {
-      tasks: { type: 'array', items: { name: 'task', properties: listed } },
-      first: { type: 'string' },
-      next: { type: 'string' },
-      schema: { type: 'string' },
-    },
-    links: [
-      { rel: 'first', href: '{first}' },
-      { rel: 'next', href: '{next}' },
-      { rel: 'describedby', href: '{schema}' },
-    ],
-  };
+  return collectionSchema('tasks', { name: 'task', properties: listed });
 }

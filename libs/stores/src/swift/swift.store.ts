@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../checksum.stream';
 import type { AddOptions, ByteRange, ImageData, StoreDriver, StoredImage } from '../store.driver';
-import { StoreError } from '../store.errors';
+import { StoreError, isStoreFailure } from '../store.errors';
 import { type SwiftAuthSettings, type SwiftAuthenticator, type SwiftSession, SwiftTokens, loginFor, splitUser } from './swift-auth';
 import { type Access, type BodyWriter, discard, duplicateError, failureOf, send, startPut, storeErrorOfStatus, textOf } from './swift-http';
 import { type SwiftObject, formatSwiftLocation, ownsSwiftLocation, parseSwiftLocation, pathOf } from './swift-location';
@@ -158,7 +158,7 @@ export class SwiftStore implements StoreDriver {
   /** The stored object (with the segments its manifest lists), then any segment an upload left. */
   async purgeUpload(imageId: string): Promise<void> {
     await this.delete(formatSwiftLocation(this.storageUrl(), this.container, imageId)).catch((error: unknown) => {
-      if (!(error instanceof StoreError && error.failure === 'not_found')) throw error;
+      if (!isStoreFailure(error, 'not_found')) throw error;
     });
     const segments = await this.listNames(this.segmentsContainer, `${imageId}/`);
     await this.deleteAll(segments.map((object) => ({ container: this.segmentsContainer, object })), true);
